@@ -1,0 +1,293 @@
+//! Building a [`Client`]: options resolved explicit > environment > default.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::{HeaderName, HeaderValue};
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::Client;
+
+/// Where the client sends requests when neither the builder nor `LEAP0_BASE_URL` says.
+pub const DEFAULT_BASE_URL: &str = "https://api.leap0.dev";
+/// How long a call may take, retries included, unless the builder or the call says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+/// How many times a failed call is tried again, unless the builder or the call says otherwise.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The header that carries the API key unless the builder names another.
+pub const DEFAULT_AUTH_HEADER: &str = "authorization";
+/// The environment variable read for the API key.
+pub const API_KEY_ENV: &str = "LEAP0_API_KEY";
+/// The environment variable read for the base URL.
+pub const BASE_URL_ENV: &str = "LEAP0_BASE_URL";
+
+/// Configures and builds a [`Client`]. Setters never fail; the first bad value is reported by
+/// [`ClientBuilder::build`].
+#[derive(Clone, Default)]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    max_retries: Option<u32>,
+    auth_header: Option<String>,
+    bearer: Option<bool>,
+    user_agent_suffix: Option<String>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("auth_header", &self.auth_header)
+            .field("bearer", &self.bearer)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with nothing set: everything comes from the environment or the defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The API key. Default: `LEAP0_API_KEY`; without either, `build` fails.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The API's base URL, http or https. Default: `LEAP0_BASE_URL`, else
+    /// [`DEFAULT_BASE_URL`].
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// How long each call may take in all, retries included. Default: 300 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// How many times a failed call is tried again when that is safe. Default: 2.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = Some(retries);
+        self
+    }
+
+    /// The header that carries the API key. Default: `authorization`.
+    pub fn auth_header(mut self, name: impl Into<String>) -> Self {
+        self.auth_header = Some(name.into());
+        self
+    }
+
+    /// Whether the key is sent as `Bearer <key>`. Default: true. A key that already starts
+    /// with `Bearer ` is sent as it is.
+    pub fn bearer(mut self, bearer: bool) -> Self {
+        self.bearer = Some(bearer);
+        self
+    }
+
+    /// Text appended to the `User-Agent`, such as the binding that wraps this client.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Checks every option and builds the client, with its one HTTP connection pool.
+    pub fn build(self) -> Result<Client> {
+        let settings = self.resolve(|name| std::env::var(name).ok())?;
+        Client::from_settings(settings)
+    }
+
+    pub(crate) fn resolve(self, env: impl Fn(&str) -> Option<String>) -> Result<Settings> {
+        let api_key = self
+            .api_key
+            .or_else(|| env(API_KEY_ENV))
+            .filter(|key| !key.trim().is_empty())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::MissingApiKey,
+                    format!("no API key: pass apiKey or set {API_KEY_ENV}"),
+                )
+            })?;
+        let base_url = self
+            .base_url
+            .or_else(|| env(BASE_URL_ENV).filter(|url| !url.trim().is_empty()))
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        let base_url = parse_base_url(&base_url)?;
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        if timeout.is_zero() {
+            return Err(Error::invalid_argument(
+                "timeout",
+                "must be more than 0 seconds",
+            ));
+        }
+        let auth_name = self.auth_header.as_deref().unwrap_or(DEFAULT_AUTH_HEADER);
+        let auth_name = HeaderName::from_bytes(auth_name.trim().as_bytes())
+            .map_err(|_| Error::invalid_argument("authHeader", "is not a valid header name"))?;
+        let bearer = self.bearer.unwrap_or(true);
+        let key = api_key.trim();
+        let value = if bearer && !has_bearer_prefix(key) {
+            format!("Bearer {key}")
+        } else {
+            key.to_owned()
+        };
+        // The error must not echo the key, so the reason is given without the value.
+        let mut auth_value = HeaderValue::from_str(&value)
+            .map_err(|_| Error::invalid_argument("apiKey", "contains characters not allowed"))?;
+        auth_value.set_sensitive(true);
+        let mut user_agent = format!("leap0-rust/{}", env!("CARGO_PKG_VERSION"));
+        if let Some(suffix) = self.user_agent_suffix {
+            user_agent = format!("{suffix} {user_agent}");
+        }
+        Ok(Settings {
+            base_url,
+            auth: (auth_name, auth_value),
+            timeout,
+            max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+            user_agent,
+        })
+    }
+}
+
+fn has_bearer_prefix(key: &str) -> bool {
+    key.len() > 7 && key[..7].eq_ignore_ascii_case("bearer ")
+}
+
+fn parse_base_url(raw: &str) -> Result<Url> {
+    let raw = raw.trim();
+    let url = Url::parse(raw).map_err(|e| {
+        Error::invalid_argument("baseUrl", format!("is not a valid URL ({e}): {raw:?}"))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::invalid_argument(
+            "baseUrl",
+            format!(
+                "must be an http or https URL, got scheme {:?}",
+                url.scheme()
+            ),
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid_argument("baseUrl", "has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid_argument(
+            "baseUrl",
+            "must not carry credentials; pass apiKey instead",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid_argument(
+            "baseUrl",
+            "must not have a query or fragment",
+        ));
+    }
+    Ok(url)
+}
+
+/// Everything a client needs, checked.
+pub(crate) struct Settings {
+    pub(crate) base_url: Url,
+    pub(crate) auth: (HeaderName, HeaderValue),
+    pub(crate) timeout: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) user_agent: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn explicit_options_win_over_the_environment() {
+        let env = |name: &str| match name {
+            API_KEY_ENV => Some("env-key".to_owned()),
+            BASE_URL_ENV => Some("http://env.example:1".to_owned()),
+            _ => None,
+        };
+        let settings = ClientBuilder::new()
+            .api_key("explicit")
+            .base_url("http://127.0.0.1:9")
+            .resolve(env)
+            .expect("valid options");
+        assert_eq!(settings.base_url.as_str(), "http://127.0.0.1:9/");
+        assert_eq!(settings.auth.1.to_str().ok(), Some("Bearer explicit"));
+
+        let settings = ClientBuilder::new().resolve(env).expect("valid env");
+        assert_eq!(settings.base_url.as_str(), "http://env.example:1/");
+        assert_eq!(settings.auth.1.to_str().ok(), Some("Bearer env-key"));
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let settings = ClientBuilder::new()
+            .api_key("k")
+            .resolve(no_env)
+            .expect("valid");
+        assert_eq!(settings.base_url.as_str(), "https://api.leap0.dev/");
+        assert_eq!(settings.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(settings.max_retries, DEFAULT_MAX_RETRIES);
+        assert_eq!(settings.auth.0.as_str(), "authorization");
+    }
+
+    #[test]
+    fn a_missing_or_blank_key_is_refused() {
+        for builder in [ClientBuilder::new(), ClientBuilder::new().api_key("  ")] {
+            let error = builder.resolve(no_env).err().expect("no key");
+            assert_eq!(error.kind(), ErrorKind::MissingApiKey);
+        }
+    }
+
+    #[test]
+    fn base_urls_that_are_not_http_are_refused() {
+        for url in [
+            "ftp://example.com",
+            "not a url",
+            "http://",
+            "http://u:p@example.com",
+        ] {
+            let error = ClientBuilder::new()
+                .api_key("k")
+                .base_url(url)
+                .resolve(no_env)
+                .err()
+                .expect("bad url");
+            assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{url}");
+            assert_eq!(error.field_errors()[0].field, "baseUrl");
+        }
+    }
+
+    #[test]
+    fn bearer_is_never_doubled_and_can_be_turned_off() {
+        let settings = ClientBuilder::new()
+            .api_key("Bearer abc")
+            .resolve(no_env)
+            .expect("valid");
+        assert_eq!(settings.auth.1.to_str().ok(), Some("Bearer abc"));
+
+        let settings = ClientBuilder::new()
+            .api_key("abc")
+            .bearer(false)
+            .auth_header("leap0-authorization")
+            .resolve(no_env)
+            .expect("valid");
+        assert_eq!(settings.auth.0.as_str(), "leap0-authorization");
+        assert_eq!(settings.auth.1.to_str().ok(), Some("abc"));
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let builder = ClientBuilder::new().api_key("sk-very-secret");
+        assert!(!format!("{builder:?}").contains("very-secret"));
+    }
+}

@@ -1,0 +1,401 @@
+//! Sending one call: headers, the whole-call deadline, cancellation, retries, the body size
+//! limit, and turning the answer into a model or an [`Error`].
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{describe_decode_error, Error, ErrorKind, Result};
+use crate::retry::{self, Failure, Safety};
+use crate::Client;
+
+/// The largest answer Leap0 sends; anything bigger is refused before it is read whole.
+pub const MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
+
+/// Per-call options: each overrides the client's setting for this one call.
+#[derive(Clone, Default)]
+pub struct RequestOptions {
+    /// How long the call may take in all, retries included.
+    pub timeout: Option<Duration>,
+    /// How many times the call may be tried again.
+    pub max_retries: Option<u32>,
+    /// Extra headers sent with every attempt.
+    pub headers: Vec<(String, String)>,
+    /// Cancelling this token abandons the call: it fails with [`ErrorKind::Aborted`] and its
+    /// connection is dropped.
+    pub cancellation: Option<CancellationToken>,
+}
+
+impl fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("RequestOptions")
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("headers", &header_names)
+            .field("cancellation", &self.cancellation.is_some())
+            .finish()
+    }
+}
+
+/// Characters left as they are in a path segment; everything else, `/` included, is
+/// percent-encoded so an id is always exactly one segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// An id as one percent-encoded path segment. `field` names the argument in errors.
+pub(crate) fn segment(field: &str, id: &str) -> Result<String> {
+    if id.is_empty() {
+        return Err(Error::invalid_argument(field, "must not be empty"));
+    }
+    // `.` and `..` cannot be one segment: URL parsers resolve them, encoded or not.
+    if id == "." || id == ".." {
+        return Err(Error::invalid_argument(
+            field,
+            format!("is not a valid id: {id:?}"),
+        ));
+    }
+    Ok(utf8_percent_encode(id, SEGMENT).to_string())
+}
+
+/// One call of the API.
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    /// Path below the base URL, ids already encoded, starting with `/`.
+    pub(crate) path: String,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) body: Option<serde_json::Value>,
+    /// The one status the contract documents for success.
+    pub(crate) expected: StatusCode,
+    pub(crate) safety: Safety,
+}
+
+impl Call {
+    fn describe(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// What came back from one attempt.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Client {
+    /// Runs a call whose success answer is a JSON model.
+    pub(crate) async fn call_json<T: DeserializeOwned>(
+        &self,
+        call: Call,
+        options: &RequestOptions,
+    ) -> Result<T> {
+        let description = call.describe();
+        let answer = self.run(&call, options).await?;
+        decode(&answer).map_err(|e| e.with_call(&description))
+    }
+
+    /// Runs a call whose success answer has no body.
+    pub(crate) async fn call_empty(&self, call: Call, options: &RequestOptions) -> Result<()> {
+        self.run(&call, options).await.map(drop)
+    }
+
+    /// Sends the call until it succeeds, fails for good, runs out of time or is cancelled.
+    async fn run(&self, call: &Call, options: &RequestOptions) -> Result<Answer> {
+        let description = call.describe();
+        let result = self.run_inner(call, options).await;
+        result.map_err(|e| e.with_call(&description))
+    }
+
+    async fn run_inner(&self, call: &Call, options: &RequestOptions) -> Result<Answer> {
+        let http = self.http()?;
+        let settings = &self.inner.settings;
+        let timeout = options.timeout.unwrap_or(settings.timeout);
+        let deadline = Instant::now() + timeout;
+        let request = self.build_request(&http, call, options)?;
+        let max_retries = options.max_retries.unwrap_or(settings.max_retries);
+        let attempts = attempt_until_done(&http, request, call, max_retries, deadline);
+        let cancellation = options.cancellation.clone();
+        let aborted = async move {
+            match cancellation {
+                Some(token) => token.cancelled_owned().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            () = self.inner.closed.cancelled() => {
+                Err(Error::new(ErrorKind::Closed, "client is closed"))
+            }
+            () = aborted => Err(Error::new(ErrorKind::Aborted, "the call was aborted")),
+            () = tokio::time::sleep_until(deadline) => Err(timed_out(timeout)),
+            result = attempts => result,
+        }
+    }
+
+    fn build_request(
+        &self,
+        http: &reqwest::Client,
+        call: &Call,
+        options: &RequestOptions,
+    ) -> Result<reqwest::Request> {
+        let settings = &self.inner.settings;
+        let mut url = settings.base_url.clone();
+        let base_path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base_path}{}", call.path));
+        if !call.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(call.query.iter());
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(settings.auth.0.clone(), settings.auth.1.clone());
+        for (name, value) in &options.headers {
+            let field = format!("headers.{name}");
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid_argument(&field, "is not a valid header name"))?;
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| Error::invalid_argument(&field, "has a value not allowed"))?;
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+        let mut builder = http.request(call.method.clone(), url).headers(headers);
+        if let Some(body) = &call.body {
+            let bytes = serde_json::to_vec(body).map_err(|e| {
+                Error::new(ErrorKind::InvalidArgument, "request body is not JSON").with_source(e)
+            })?;
+            builder = builder.header(CONTENT_TYPE, "application/json").body(bytes);
+        }
+        builder.build().map_err(|e| {
+            Error::new(ErrorKind::InvalidArgument, "could not build the request").with_source(e)
+        })
+    }
+}
+
+fn timed_out(timeout: Duration) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        format!("timed out after {}", format_seconds(timeout)),
+    )
+}
+
+fn format_seconds(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    if seconds.fract() == 0.0 {
+        format!("{seconds:.0}s")
+    } else {
+        format!("{seconds:.3}s")
+    }
+}
+
+/// Attempts the request, waiting between attempts, until it succeeds or fails for good.
+/// Cancellation and the overall deadline are enforced by the caller racing this future.
+async fn attempt_until_done(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    call: &Call,
+    max_retries: u32,
+    deadline: Instant,
+) -> Result<Answer> {
+    let mut retry: u32 = 0;
+    loop {
+        let Some(this_attempt) = request.try_clone() else {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "request cannot be repeated",
+            ));
+        };
+        let (failure, error, asked_wait) = match attempt(http, this_attempt).await {
+            Ok(answer) if answer.status.is_success() => {
+                return check_status(answer, call.expected);
+            }
+            Ok(answer) => {
+                let asked = retry::retry_after(&answer.headers);
+                let failure = Failure::Status {
+                    status: answer.status.as_u16(),
+                    has_retry_after: asked.is_some(),
+                };
+                (
+                    failure,
+                    error_answer(&answer).with_retry_after(asked),
+                    asked,
+                )
+            }
+            Err((None, error)) => return Err(error),
+            Err((Some(failure), error)) => (failure, error, None),
+        };
+        if !failure.is_retryable(call.safety) || retry >= max_retries {
+            return Err(error);
+        }
+        retry += 1;
+        let wait = asked_wait.unwrap_or_else(|| retry::backoff(retry));
+        if Instant::now() + wait >= deadline {
+            // Waiting would outlast the call; fail now with what the server said.
+            return Err(error);
+        }
+        tracing::debug!(
+            call = %call.describe(),
+            attempt = retry + 1,
+            reason = %failure.reason(),
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            "retrying leap0 call"
+        );
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// How one attempt failed: with the failure to weigh for a retry, or `None` when trying again
+/// cannot help.
+type AttemptError = (Option<Failure>, Error);
+
+/// One attempt: send, then read the whole body within the size limit.
+async fn attempt(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+) -> Result<Answer, AttemptError> {
+    let response = http.execute(request).await.map_err(|e| {
+        let failure = if e.is_connect() {
+            Failure::NotSent
+        } else {
+            Failure::Dropped
+        };
+        (Some(failure), connection_error(e))
+    })?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = read_limited(response).await?;
+    Ok(Answer {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn connection_error(error: reqwest::Error) -> Error {
+    let message = if error.is_connect() {
+        "could not connect to the Leap0 API"
+    } else {
+        "the connection to the Leap0 API was dropped"
+    };
+    Error::new(ErrorKind::Connection, message).with_source(error.without_url())
+}
+
+async fn read_limited(mut response: reqwest::Response) -> Result<Bytes, AttemptError> {
+    // Not retried: the same request would get the same oversized answer.
+    let too_large = |status: u16| {
+        let error = Error::new(
+            ErrorKind::ResponseTooLarge,
+            format!("answer is larger than the {MAX_RESPONSE_BYTES} bytes Leap0 allows"),
+        );
+        (None, error.with_status(status))
+    };
+    let status = response.status().as_u16();
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(too_large(status));
+    }
+    let mut body = BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Err(too_large(status));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body.freeze()),
+            Err(e) => return Err((Some(Failure::Dropped), connection_error(e))),
+        }
+    }
+}
+
+/// An answer with a non-success status as an error.
+fn error_answer(answer: &Answer) -> Error {
+    let status = answer.status.as_u16();
+    if answer.status.is_redirection() {
+        let error = Error::new(
+            ErrorKind::UnexpectedStatus,
+            format!("server redirected ({status}) to another origin; not followed"),
+        );
+        return error.with_status(status);
+    }
+    let raw = String::from_utf8_lossy(&answer.body);
+    let parsed = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
+    Error::from_status(status, parsed, &raw)
+}
+
+fn check_status(answer: Answer, expected: StatusCode) -> Result<Answer> {
+    if answer.status == expected {
+        return Ok(answer);
+    }
+    let error = Error::new(
+        ErrorKind::InvalidResponse,
+        format!("expected status {expected}, got {}", answer.status),
+    );
+    Err(error.with_status(answer.status.as_u16()))
+}
+
+/// The documented JSON model out of a success answer. Messages say what was expected and what
+/// came, without quoting the body, which may hold a password.
+fn decode<T: DeserializeOwned>(answer: &Answer) -> Result<T> {
+    let status = answer.status.as_u16();
+    let invalid = |what: String| Error::new(ErrorKind::InvalidResponse, what).with_status(status);
+    if answer.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(invalid("expected a JSON body, got an empty one".to_owned()));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&answer.body).map_err(|e| {
+        let content_type = answer
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("no content type");
+        invalid(format!(
+            "expected a JSON body, got {content_type} that is not JSON ({})",
+            describe_decode_error(&e)
+        ))
+    })?;
+    serde_json::from_value(value).map_err(|e| {
+        invalid(format!(
+            "answer does not match the documented shape: {}",
+            describe_decode_error(&e)
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_become_one_encoded_segment() {
+        assert_eq!(segment("sandbox", "sbx-1").ok().as_deref(), Some("sbx-1"));
+        assert_eq!(
+            segment("sandbox", "../other").ok().as_deref(),
+            Some("..%2Fother")
+        );
+        assert_eq!(
+            segment("sandbox", "a b?c#d").ok().as_deref(),
+            Some("a%20b%3Fc%23d")
+        );
+    }
+
+    #[test]
+    fn empty_and_dot_ids_are_refused() {
+        for id in ["", ".", ".."] {
+            let error = segment("sandbox", id).expect_err("refused");
+            assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+            assert_eq!(error.field_errors()[0].field, "sandbox");
+        }
+    }
+}
