@@ -1,1 +1,229 @@
-pub fn placeholder() {}
+//! A local emulator of the Leap0 control plane: an in-memory HTTP server answering the
+//! sandbox and SSH access paths of the Leap0 API like the service does, plus the SSH
+//! gateway's port.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), leap0_emulator::StartError> {
+//! let emulator = leap0_emulator::Emulator::start(leap0_emulator::Config::default()).await?;
+//! println!("{} {}", emulator.base_url(), emulator.api_key());
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod api;
+mod config;
+mod faults;
+mod secrets;
+mod server;
+mod ssh;
+pub mod state;
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use config::Config;
+pub use state::Store;
+
+/// Why an emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the API key must be non-empty, visible ASCII without spaces")]
+    InvalidApiKey,
+    #[error("could not generate an API key")]
+    ApiKey(#[source] secrets::SecretError),
+    #[error("could not prepare the data directory")]
+    DataDir(#[source] state::StoreError),
+    #[error("could not listen for {service} on {addr}")]
+    Bind {
+        service: &'static str,
+        addr: SocketAddr,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Where a started emulator listens: the first stdout line of the binary, as JSON
+/// (`{"baseUrl":…,"apiKey":…,"sshHost":…,"sshPort":…}`).
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartupInfo {
+    /// `http://<host>:<port>`, without a trailing slash.
+    pub base_url: String,
+    pub api_key: String,
+    pub ssh_host: String,
+    pub ssh_port: u16,
+}
+
+impl StartupInfo {
+    /// The one-line JSON object.
+    pub fn to_json(&self) -> String {
+        // Four plain fields always serialize; the fallback only satisfies the signature.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for StartupInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StartupInfo")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .field("ssh_host", &self.ssh_host)
+            .field("ssh_port", &self.ssh_port)
+            .finish()
+    }
+}
+
+/// A running emulator. Dropping it stops the servers too, without waiting for them.
+pub struct Emulator {
+    info: StartupInfo,
+    http_addr: SocketAddr,
+    ssh_addr: SocketAddr,
+    store: Arc<Store>,
+    shutdown: CancellationToken,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The address clients should dial: a wildcard bind is reached through loopback.
+fn dialable(host: IpAddr) -> IpAddr {
+    match host {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        other => other,
+    }
+}
+
+async fn bind(service: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError> {
+    let bind_error = |source| StartError::Bind {
+        service,
+        addr,
+        source,
+    };
+    TcpListener::bind(addr).await.map_err(bind_error)
+}
+
+impl Emulator {
+    /// Binds both ports, then serves on the current tokio runtime until [`shutdown`] or drop.
+    ///
+    /// [`shutdown`]: Emulator::shutdown
+    pub async fn start(config: Config) -> Result<Emulator, StartError> {
+        let api_key = match config.api_key {
+            Some(key) if config::is_usable_api_key(&key) => key,
+            Some(_) => return Err(StartError::InvalidApiKey),
+            None => secrets::api_key().map_err(StartError::ApiKey)?,
+        };
+        let store = Store::open(&config.data_dir, config.max_sandboxes, config.ssh_ttl)
+            .map_err(StartError::DataDir)?;
+        let store = Arc::new(store);
+        let http = bind("http", SocketAddr::new(config.host, config.port)).await?;
+        let ssh = bind("ssh", SocketAddr::new(config.host, config.ssh_port)).await?;
+        let local_addr = |listener: &TcpListener, service| {
+            listener.local_addr().map_err(|source| StartError::Bind {
+                service,
+                addr: SocketAddr::new(config.host, 0),
+                source,
+            })
+        };
+        let http_addr = local_addr(&http, "http")?;
+        let ssh_addr = local_addr(&ssh, "ssh")?;
+
+        let host = dialable(config.host);
+        let info = StartupInfo {
+            base_url: format!("http://{}", SocketAddr::new(host, http_addr.port())),
+            api_key: api_key.clone(),
+            ssh_host: host.to_string(),
+            ssh_port: ssh_addr.port(),
+        };
+        let app_state = Arc::new(api::AppState {
+            store: store.clone(),
+            api_key,
+            stats: api::Stats::new(),
+            faults: config.faults.then(faults::FaultBook::default),
+            ssh_host: info.ssh_host.clone(),
+            ssh_port: info.ssh_port,
+        });
+
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn({
+            let app = api::router(app_state);
+            let store = store.clone();
+            let shutdown = shutdown.clone();
+            async move {
+                tokio::join!(
+                    server::serve(http, app, shutdown.clone()),
+                    ssh::serve(ssh, store.clone(), shutdown),
+                );
+                store.close().await;
+            }
+        });
+        tracing::info!(base_url = %info.base_url, ssh = %ssh_addr, "emulator listening");
+        Ok(Emulator {
+            info,
+            http_addr,
+            ssh_addr,
+            store,
+            shutdown,
+            task: Some(task),
+        })
+    }
+
+    /// `http://<host>:<port>`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.info.base_url
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.info.api_key
+    }
+
+    /// Where the HTTP listener is bound.
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
+    /// Where the SSH listener is bound (a wildcard address if the host was one).
+    pub fn ssh_addr(&self) -> SocketAddr {
+        self.ssh_addr
+    }
+
+    pub fn startup_info(&self) -> &StartupInfo {
+        &self.info
+    }
+
+    /// The live state, for in-process tests and the SSH gateway.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Stops accepting, lets in-flight requests finish for up to a second, ends every SSH
+    /// access and removes the sandbox directories.
+    pub async fn shutdown(mut self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            if let Err(err) = task.await {
+                tracing::warn!(error = %err, "emulator task failed");
+            }
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}

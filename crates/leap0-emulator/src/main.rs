@@ -1,1 +1,122 @@
-fn main() {}
+//! `leap0-emulator`: runs the emulator until SIGINT or SIGTERM. Its first stdout line is
+//! the JSON object telling where it listens; logs go to stderr, filtered by `LEAP0_LOG`.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use leap0_emulator::{Config, Emulator};
+use tracing_subscriber::EnvFilter;
+
+/// Local emulator of the Leap0 control plane (HTTP) and SSH gateway.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    /// HTTP port; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// SSH gateway port; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    ssh_port: u16,
+    /// API key clients must send; random when omitted.
+    #[arg(long, env = "LEAP0_EMULATOR_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// Live sandboxes allowed at once.
+    #[arg(long, default_value_t = 100)]
+    max_sandboxes: usize,
+    /// Lifetime of SSH credentials, e.g. `60m`, `2s`.
+    #[arg(long, default_value = "60m", value_parser = humantime::parse_duration)]
+    ssh_ttl: Duration,
+    /// Where sandbox working directories live
+    /// [default: $XDG_STATE_HOME/leap0-emulator or ~/.local/state/leap0-emulator].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Serve /_emulator/faults so tests can program failures.
+    #[arg(long)]
+    faults: bool,
+}
+
+/// The per-user state directory, or the temp dir when there is no home to speak of.
+fn default_data_dir() -> PathBuf {
+    let absolute = |var: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|path| path.is_absolute())
+    };
+    absolute("XDG_STATE_HOME")
+        .or_else(|| absolute("HOME").map(|home| home.join(".local").join("state")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("leap0-emulator")
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot watch SIGTERM; only SIGINT stops");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let filter = EnvFilter::try_from_env("LEAP0_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let config = Config {
+        host: args.host,
+        port: args.port,
+        ssh_port: args.ssh_port,
+        api_key: args.api_key,
+        max_sandboxes: args.max_sandboxes,
+        ssh_ttl: args.ssh_ttl,
+        data_dir: args.data_dir.unwrap_or_else(default_data_dir),
+        faults: args.faults,
+    };
+    let emulator = match Emulator::start(config).await {
+        Ok(emulator) => emulator,
+        Err(err) => {
+            let source = std::error::Error::source(&err).map(ToString::to_string);
+            tracing::error!(error = %err, source, "emulator did not start");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let mut stdout = std::io::stdout().lock();
+    let announced =
+        writeln!(stdout, "{}", emulator.startup_info().to_json()).and_then(|()| stdout.flush());
+    drop(stdout);
+    if let Err(err) = announced {
+        tracing::error!(error = %err, "could not write the startup line");
+        emulator.shutdown().await;
+        return ExitCode::FAILURE;
+    }
+
+    stop_signal().await;
+    emulator.shutdown().await;
+    ExitCode::SUCCESS
+}
