@@ -1,3 +1,23 @@
+//! The Node.js addon of `leap0`: JavaScript classes and conversions over the `leap0` Rust
+//! client. It knows JavaScript, not HTTP; every request is the Rust client's.
+
+mod args;
+mod call;
+mod client;
+mod env_data;
+mod errors;
+mod logging;
+mod options;
+mod sandboxes;
+mod ssh;
+
+use napi::bindgen_prelude::*;
 use napi_derive::napi;
-#[napi]
-pub fn placeholder() {}
+
+/// Runs once per JavaScript environment (main thread or worker) after the classes above are
+/// registered: evaluates the JavaScript helpers and exports the real error classes.
+#[napi(module_exports)]
+pub fn init(mut exports: Object, env: Env) -> Result<()> {
+    let classes = env_data::EnvData::install(&env)?;
+    errors::install(&mut exports, &classes)
+}

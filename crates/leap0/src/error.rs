@@ -98,8 +98,9 @@ impl Error {
         }
     }
 
-    /// An argument refused before any request, naming the argument.
-    pub(crate) fn invalid_argument(field: &str, reason: impl fmt::Display) -> Self {
+    /// An argument refused before any request; `field` names the argument as the caller wrote
+    /// it, such as `options.timeout`.
+    pub fn invalid_argument(field: &str, reason: impl fmt::Display) -> Self {
         let reason = reason.to_string();
         let mut error = Error::new(ErrorKind::InvalidArgument, format!("{field} {reason}"));
         error.inner.field_errors.push(FieldError {
@@ -107,6 +108,11 @@ impl Error {
             error: reason,
         });
         error
+    }
+
+    /// The error of a call its caller cancelled.
+    pub fn aborted() -> Self {
+        Error::new(ErrorKind::Aborted, "the call was aborted")
     }
 
     pub(crate) fn with_source(

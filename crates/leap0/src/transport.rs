@@ -121,7 +121,7 @@ impl Client {
         let http = self.http()?;
         let settings = &self.inner.settings;
         let timeout = options.timeout.unwrap_or(settings.timeout);
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let request = self.build_request(&http, call, options)?;
         let max_retries = options.max_retries.unwrap_or(settings.max_retries);
         let attempts = attempt_until_done(&http, request, call, max_retries, deadline);
@@ -137,7 +137,7 @@ impl Client {
             () = self.inner.closed.cancelled() => {
                 Err(Error::new(ErrorKind::Closed, "client is closed"))
             }
-            () = aborted => Err(Error::new(ErrorKind::Aborted, "the call was aborted")),
+            () = aborted => Err(Error::aborted()),
             () = tokio::time::sleep_until(deadline) => Err(timed_out(timeout)),
             result = attempts => result,
         }
@@ -179,6 +179,13 @@ impl Client {
             Error::new(ErrorKind::InvalidArgument, "could not build the request").with_source(e)
         })
     }
+}
+
+/// `now + duration`, saturating: a timeout of centuries must not overflow the clock.
+fn deadline_after(duration: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(duration)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 fn timed_out(timeout: Duration) -> Error {
@@ -238,7 +245,7 @@ async fn attempt_until_done(
         }
         retry += 1;
         let wait = asked_wait.unwrap_or_else(|| retry::backoff(retry));
-        if Instant::now() + wait >= deadline {
+        if deadline_after(wait) >= deadline {
             // Waiting would outlast the call; fail now with what the server said.
             return Err(error);
         }
