@@ -1,7 +1,7 @@
 //! `leap0-emulator`: runs the emulator until SIGINT or SIGTERM. Its first stdout line is
 //! the JSON object telling where it listens; logs go to stderr, filtered by `LEAP0_LOG`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -85,6 +85,7 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 
     let config = Config {

@@ -82,7 +82,8 @@ struct ErrorBody<'a> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Self::Internal(err) = &self {
-            tracing::error!(error = %err, source = ?std::error::Error::source(err), "internal error");
+            let source = std::error::Error::source(err).map(ToString::to_string);
+            tracing::error!(error = %err, source, "internal error");
         }
         let body = ErrorBody {
             message: self.to_string(),
