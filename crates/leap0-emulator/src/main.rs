@@ -55,27 +55,26 @@ fn default_data_dir() -> PathBuf {
         .join("leap0-emulator")
 }
 
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot watch SIGTERM; only SIGINT stops");
-                let _ = tokio::signal::ctrl_c().await;
-            }
+/// Registers for SIGINT and SIGTERM at once, so a signal sent right after the startup line
+/// is read already finds a handler instead of killing the process; resolves on the first.
+#[cfg(unix)]
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    }
+    })
 }
 
 #[tokio::main]
@@ -98,6 +97,13 @@ async fn main() -> ExitCode {
         data_dir: args.data_dir.unwrap_or_else(default_data_dir),
         faults: args.faults,
     };
+    let stop = match stop_signals() {
+        Ok(stop) => stop,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot handle stop signals");
+            return ExitCode::FAILURE;
+        }
+    };
     let emulator = match Emulator::start(config).await {
         Ok(emulator) => emulator,
         Err(err) => {
@@ -117,7 +123,7 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
 
-    stop_signal().await;
+    stop.await;
     emulator.shutdown().await;
     ExitCode::SUCCESS
 }
