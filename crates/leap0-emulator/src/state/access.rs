@@ -127,7 +127,6 @@ impl AccessWatch {
 }
 
 /// What the SSH gateway needs to run a session once a password checked out.
-#[derive(Debug)]
 pub struct SessionGrant {
     pub access: Access,
     /// The sandbox's working directory: `<data_dir>/sandboxes/<sandbox id>`.
@@ -136,6 +135,17 @@ pub struct SessionGrant {
     pub env_vars: BTreeMap<String, String>,
     /// Ends the session when the access stops being valid.
     pub watch: AccessWatch,
+}
+
+// Env var values often hold tokens, so only their names are shown.
+impl fmt::Debug for SessionGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionGrant")
+            .field("access", &self.access)
+            .field("sandbox_dir", &self.sandbox_dir)
+            .field("env_vars", &self.env_vars.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why [`Store::authenticate`](super::Store::authenticate) refused a login.
