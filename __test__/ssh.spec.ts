@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { Leap0Client, Leap0NotFoundError, Leap0ValidationError } from '../index.js'
+import { type Emulator, startEmulator } from './helpers/emulator'
+
+let emulator: Emulator
+let client: Leap0Client
+
+beforeAll(async () => {
+  emulator = await startEmulator()
+  client = new Leap0Client({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl })
+})
+
+afterAll(async () => {
+  await client?.close()
+  await emulator?.stop()
+})
+
+describe('ssh', () => {
+  it('creates access whose command names the emulator gateway and the access id', async () => {
+    const sandbox = await client.sandboxes.create()
+    const access = await client.ssh.createAccess(sandbox)
+
+    expect(access.sandboxId).toBe(sandbox.id)
+    expect(access.sshCommand).toBe(`ssh -p ${emulator.sshPort} ${access.id}@127.0.0.1`)
+    expect(access.password.length).toBeGreaterThanOrEqual(24)
+    expect(Date.parse(access.expiresAt)).toBeGreaterThan(Date.now() + 59 * 60 * 1000)
+    expect(access.createdAt).toBe(access.updatedAt)
+    expect(await emulator.state()).toMatchObject({ accesses: 1 })
+    await sandbox.delete()
+  })
+
+  it('validates the right password and refuses a wrong one', async () => {
+    const sandbox = await client.sandboxes.create()
+    const access = await client.ssh.createAccess(sandbox)
+
+    const right = await client.ssh.validateAccess(sandbox, {
+      id: access.id,
+      password: access.password,
+    })
+    const wrong = await client.ssh.validateAccess(sandbox, {
+      id: access.id,
+      password: `${access.password}x`,
+    })
+
+    expect(right).toEqual({ valid: true, sandboxId: sandbox.id })
+    expect(wrong).toEqual({ valid: false, sandboxId: sandbox.id })
+    await sandbox.delete()
+  })
+
+  it('regenerates a new password for the same id and invalidates the old one', async () => {
+    const sandbox = await client.sandboxes.create()
+    const access = await client.ssh.createAccess(sandbox)
+
+    const regenerated = await client.ssh.regenerateAccess(sandbox, { id: access.id })
+
+    expect(regenerated.id).toBe(access.id)
+    expect(regenerated.password).not.toBe(access.password)
+    expect(regenerated.createdAt).toBe(access.createdAt)
+    expect(Date.parse(regenerated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(access.updatedAt))
+    const old = { id: access.id, password: access.password }
+    const fresh = { id: access.id, password: regenerated.password }
+    expect((await client.ssh.validateAccess(sandbox, old)).valid).toBe(false)
+    expect((await client.ssh.validateAccess(sandbox, fresh)).valid).toBe(true)
+    await sandbox.delete()
+  })
+
+  it('deletes access, after which validating it is not found', async () => {
+    const sandbox = await client.sandboxes.create()
+    const access = await client.ssh.createAccess(sandbox)
+
+    await expect(client.ssh.deleteAccess(sandbox, { id: access.id })).resolves.toBeUndefined()
+
+    const validating = client.ssh.validateAccess(sandbox, {
+      id: access.id,
+      password: access.password,
+    })
+    await expect(validating).rejects.toBeInstanceOf(Leap0NotFoundError)
+    await expect(validating).rejects.toMatchObject({ code: 'NOT_FOUND', statusCode: 404 })
+    expect(await emulator.state()).toMatchObject({ accesses: 0 })
+    await sandbox.delete()
+  })
+
+  it('offers the same calls bound to a sandbox', async () => {
+    const sandbox = await client.sandboxes.create()
+
+    const access = await sandbox.ssh.createAccess()
+    const validation = await sandbox.ssh.validateAccess({
+      id: access.id,
+      password: access.password,
+    })
+    const regenerated = await sandbox.ssh.regenerateAccess({ id: access.id })
+    await sandbox.ssh.deleteAccess(regenerated)
+
+    expect(sandbox.ssh.sandboxId).toBe(sandbox.id)
+    expect(access.sandboxId).toBe(sandbox.id)
+    expect(validation.valid).toBe(true)
+    await expect(sandbox.ssh.deleteAccess({ id: access.id })).rejects.toBeInstanceOf(
+      Leap0NotFoundError,
+    )
+    await sandbox.delete()
+  })
+
+  it('keeps a credential to the sandbox it was issued for', async () => {
+    const first = await client.sandboxes.create()
+    const second = await client.sandboxes.create()
+    const access = await client.ssh.createAccess(first)
+
+    const elsewhere = client.ssh.validateAccess(second, {
+      id: access.id,
+      password: access.password,
+    })
+
+    await expect(elsewhere).rejects.toBeInstanceOf(Leap0NotFoundError)
+    await first.delete()
+    await second.delete()
+  })
+
+  it('refuses a missing password before sending anything', async () => {
+    const sandbox = await client.sandboxes.create()
+    const access = await client.ssh.createAccess(sandbox)
+    const before = await emulator.stats()
+
+    const call = client.ssh.validateAccess(sandbox, { id: access.id } as never)
+
+    await expect(call).rejects.toBeInstanceOf(Leap0ValidationError)
+    await expect(call).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'credential.password is required',
+      errors: [{ field: 'credential.password', error: 'is required' }],
+    })
+    expect(await emulator.stats()).toEqual(before)
+    await sandbox.delete()
+  })
+
+  it('refuses a number where a string belongs, without echoing it', async () => {
+    const sandbox = await client.sandboxes.create()
+    const access = await client.ssh.createAccess(sandbox)
+    const before = await emulator.stats()
+
+    const call = client.ssh.validateAccess(sandbox, {
+      id: access.id,
+      password: 123456789 as never,
+    })
+
+    await expect(call).rejects.toMatchObject({
+      name: 'Leap0ValidationError',
+      code: 'INVALID_ARGUMENT',
+      message: 'credential.password must be a string, got number',
+    })
+    await expect(call).rejects.not.toMatchObject({ message: expect.stringContaining('123') })
+    expect(await emulator.stats()).toEqual(before)
+    await sandbox.delete()
+  })
+})
