@@ -15,6 +15,13 @@ use crate::env_data::EnvData;
 use crate::errors;
 use crate::options::RequestOptions;
 
+/// `watchSignal(signal, onAbort)` of helpers.js; returns the function that stops watching.
+/// The returned function is kept past this call (as a reference), so its result type cannot
+/// borrow from this call's scope.
+type WatchSignal<'env> =
+    Function<'env, FnArgs<(Object<'env>, Function<'env, (), ()>)>, StopWatching<'env>>;
+type StopWatching<'env> = Function<'env, (), Unknown<'static>>;
+
 /// A promise already rejected with the JavaScript form of `error`.
 pub(crate) fn rejected<'env, V: ToNapiValue>(
     env: &'env Env,
@@ -62,8 +69,7 @@ where
             on_abort_token.cancel();
             Ok(())
         })?;
-        let watch: Function<FnArgs<(Object, Function<(), ()>)>, Function<(), Unknown>> =
-            EnvData::helper(env, "watchSignal")?;
+        let watch: WatchSignal = EnvData::helper(env, "watchSignal")?;
         let stop = watch.call(FnArgs::from((signal, on_abort)))?;
         unwatch = Some(stop.create_ref()?);
     }

@@ -160,6 +160,19 @@ pub(crate) fn to_js(env: &Env, error: &leap0::Error, abort_reason: Option<Unknow
     }
 }
 
+/// `createError(className, message, options, causeText, abortReason)` of helpers.js.
+type CreateError<'env> = Function<
+    'env,
+    FnArgs<(
+        &'static str,
+        String,
+        Unknown<'env>,
+        Unknown<'env>,
+        Unknown<'env>,
+    )>,
+    Unknown<'env>,
+>;
+
 /// The JavaScript error object for `error`.
 pub(crate) fn to_js_value<'env>(
     env: &'env Env,
@@ -176,8 +189,7 @@ pub(crate) fn to_js_value<'env>(
         Some(reason) => reason,
         None => Undefined::default().into_unknown(env)?,
     };
-    let create: Function<FnArgs<(&str, String, Unknown, Unknown, Unknown)>, Unknown> =
-        EnvData::helper(env, "createError")?;
+    let create: CreateError = EnvData::helper(env, "createError")?;
     create.call(FnArgs::from((
         class,
         error.to_string(),

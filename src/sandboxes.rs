@@ -244,18 +244,22 @@ impl ToNapiValue for SandboxValue {
             client: value.client,
         }
         .into_instance(&env)?;
-        let attach: Function<
-            FnArgs<(
-                Object,
-                ClassInstance<SandboxSshClient>,
-                ClassInstance<SandboxesClient>,
-            )>,
-            Object,
-        > = EnvData::helper(&env, "attachSandboxCalls")?;
+        let attach: AttachSandboxCalls = EnvData::helper(&env, "attachSandboxCalls")?;
         let sandbox = attach.call(FnArgs::from((data, ssh, sandboxes)))?;
         Ok(sandbox.raw())
     }
 }
+
+/// `attachSandboxCalls(data, ssh, sandboxes)` of helpers.js.
+type AttachSandboxCalls<'env> = Function<
+    'env,
+    FnArgs<(
+        Object<'env>,
+        ClassInstance<'env, SandboxSshClient>,
+        ClassInstance<'env, SandboxesClient>,
+    )>,
+    Object<'env>,
+>;
 
 /// One sandbox in a list page.
 #[napi(object, object_from_js = false)]
