@@ -108,15 +108,18 @@ export interface Leap0AbortError extends Leap0Error {
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
- * The call was cancelled through its `signal`; its `name` is `AbortError` and its `cause` the
- * signal's reason (`ABORTED`).
+ * The call was cancelled through its `signal`; its `name` is `AbortError` and
+ * its `cause` the signal's reason (`ABORTED`).
  */
 export declare class Leap0AbortError {
   /** Builds an error, as the SDK does; useful to fake one in a test. */
   constructor(message: string, options?: Leap0ErrorOptions)
 }
 
-/** The API key was refused (401, `AUTHENTICATION_ERROR`) or there is none (`MISSING_API_KEY`). */
+/**
+ * The API key was refused (401, `AUTHENTICATION_ERROR`) or there is none
+ * (`MISSING_API_KEY`).
+ */
 export declare class Leap0AuthenticationError {
   /** Builds an error, as the SDK does; useful to fake one in a test. */
   constructor(message: string, options?: Leap0ErrorOptions)
@@ -150,21 +153,27 @@ export declare class Leap0Client {
   close(): Promise<void>
 }
 
-/** The request conflicts with the current state, such as the sandbox limit (409, `CONFLICT`). */
+/**
+ * The request conflicts with the current state, such as the sandbox limit (409,
+ * `CONFLICT`).
+ */
 export declare class Leap0ConflictError {
   /** Builds an error, as the SDK does; useful to fake one in a test. */
   constructor(message: string, options?: Leap0ErrorOptions)
 }
 
-/** The connection failed or dropped before an answer arrived (`CONNECTION_ERROR`). */
+/**
+ * The connection failed or dropped before an answer arrived
+ * (`CONNECTION_ERROR`).
+ */
 export declare class Leap0ConnectionError {
   /** Builds an error, as the SDK does; useful to fake one in a test. */
   constructor(message: string, options?: Leap0ErrorOptions)
 }
 
 /**
- * Every failure of a leap0 call rejects with a `Leap0Error`: `code` says what kind, and
- * `statusCode`, `body` and `message` carry what the server answered.
+ * Every failure of a leap0 call rejects with a `Leap0Error`: `code` says what
+ * kind, and `statusCode`, `body` and `message` carry what the server answered.
  */
 export declare class Leap0Error {
   /** Builds an error, as the SDK does; useful to fake one in a test. */
@@ -184,8 +193,8 @@ export declare class Leap0PermissionError {
 }
 
 /**
- * Too many requests (429, `RATE_LIMITED`); `retryAfter` is the wait the server asked for, in
- * seconds.
+ * Too many requests (429, `RATE_LIMITED`); `retryAfter` is the wait the server
+ * asked for, in seconds.
  */
 export declare class Leap0RateLimitError {
   /** Builds an error, as the SDK does; useful to fake one in a test. */
@@ -205,8 +214,9 @@ export declare class Leap0TimeoutError {
 }
 
 /**
- * A request refused for its content: by the server (400, `code` `VALIDATION_ERROR`) or by the
- * client before sending (`code` `INVALID_ARGUMENT`). `errors` lists the fields.
+ * A request refused for its content: by the server (400, `code`
+ * `VALIDATION_ERROR`) or by the client before sending (`code`
+ * `INVALID_ARGUMENT`). `errors` lists the fields.
  */
 export declare class Leap0ValidationError {
   /** Builds an error, as the SDK does; useful to fake one in a test. */

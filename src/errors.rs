@@ -31,17 +31,19 @@ macro_rules! error_class {
 }
 
 error_class! {
-    #[doc = " Every failure of a leap0 call rejects with a `Leap0Error`: `code` says what kind, and"]
-    #[doc = " `statusCode`, `body` and `message` carry what the server answered."]
+    #[doc = " Every failure of a leap0 call rejects with a `Leap0Error`: `code` says what"]
+    #[doc = " kind, and `statusCode`, `body` and `message` carry what the server answered."]
     Leap0Error
 }
 error_class! {
-    #[doc = " A request refused for its content: by the server (400, `code` `VALIDATION_ERROR`) or by the"]
-    #[doc = " client before sending (`code` `INVALID_ARGUMENT`). `errors` lists the fields."]
+    #[doc = " A request refused for its content: by the server (400, `code`"]
+    #[doc = " `VALIDATION_ERROR`) or by the client before sending (`code`"]
+    #[doc = " `INVALID_ARGUMENT`). `errors` lists the fields."]
     Leap0ValidationError
 }
 error_class! {
-    #[doc = " The API key was refused (401, `AUTHENTICATION_ERROR`) or there is none (`MISSING_API_KEY`)."]
+    #[doc = " The API key was refused (401, `AUTHENTICATION_ERROR`) or there is none"]
+    #[doc = " (`MISSING_API_KEY`)."]
     Leap0AuthenticationError
 }
 error_class! {
@@ -53,12 +55,13 @@ error_class! {
     Leap0NotFoundError
 }
 error_class! {
-    #[doc = " The request conflicts with the current state, such as the sandbox limit (409, `CONFLICT`)."]
+    #[doc = " The request conflicts with the current state, such as the sandbox limit (409,"]
+    #[doc = " `CONFLICT`)."]
     Leap0ConflictError
 }
 error_class! {
-    #[doc = " Too many requests (429, `RATE_LIMITED`); `retryAfter` is the wait the server asked for, in"]
-    #[doc = " seconds."]
+    #[doc = " Too many requests (429, `RATE_LIMITED`); `retryAfter` is the wait the server"]
+    #[doc = " asked for, in seconds."]
     Leap0RateLimitError
 }
 error_class! {
@@ -70,12 +73,13 @@ error_class! {
     Leap0TimeoutError
 }
 error_class! {
-    #[doc = " The connection failed or dropped before an answer arrived (`CONNECTION_ERROR`)."]
+    #[doc = " The connection failed or dropped before an answer arrived"]
+    #[doc = " (`CONNECTION_ERROR`)."]
     Leap0ConnectionError
 }
 error_class! {
-    #[doc = " The call was cancelled through its `signal`; its `name` is `AbortError` and its `cause` the"]
-    #[doc = " signal's reason (`ABORTED`)."]
+    #[doc = " The call was cancelled through its `signal`; its `name` is `AbortError` and"]
+    #[doc = " its `cause` the signal's reason (`ABORTED`)."]
     Leap0AbortError
 }
 

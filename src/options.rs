@@ -121,7 +121,8 @@ fn abort_signal<'env>(env: &'env Env, value: Unknown<'env>) -> ArgResult<Object<
     let refused = || leap0::Error::invalid_argument("options.signal", "must be an AbortSignal");
     let is_signal: Function<Unknown, bool> =
         EnvData::helper(env, "isAbortSignal").map_err(|_| refused())?;
-    if value.get_type().ok() != Some(ValueType::Object) || !is_signal.call(value).unwrap_or(false) {
+    let is_object = value.get_type().ok() == Some(ValueType::Object);
+    if !is_object || !is_signal.call(value).unwrap_or(false) {
         return Err(refused());
     }
     // SAFETY: checked to be an object (an AbortSignal) just above.
