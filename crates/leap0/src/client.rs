@@ -67,7 +67,10 @@ impl Client {
                 attempt.follow()
             }
         });
-        let http = reqwest::Client::builder()
+        let http = reqwest::Client::builder();
+        let http = settings
+            .proxies
+            .apply(http, settings.proxy_loopback)
             .user_agent(settings.user_agent.clone())
             .redirect(policy)
             .pool_idle_timeout(Duration::from_secs(60))

@@ -7,6 +7,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::proxy::ProxyEnv;
 use crate::Client;
 
 /// Where the client sends requests when neither the builder nor `LEAP0_BASE_URL` says.
@@ -33,6 +34,7 @@ pub struct ClientBuilder {
     auth_header: Option<String>,
     bearer: Option<bool>,
     user_agent_suffix: Option<String>,
+    proxy_loopback: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -44,6 +46,8 @@ impl fmt::Debug for ClientBuilder {
             .field("max_retries", &self.max_retries)
             .field("auth_header", &self.auth_header)
             .field("bearer", &self.bearer)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("proxy_loopback", &self.proxy_loopback)
             .finish()
     }
 }
@@ -98,10 +102,26 @@ impl ClientBuilder {
         self
     }
 
-    /// Checks every option and builds the client, with its one HTTP connection pool.
+    /// Whether requests to a loopback host (`localhost`, `127.0.0.0/8`, `::1`) may go
+    /// through a proxy named by `HTTP_PROXY`, `HTTPS_PROXY` or `ALL_PROXY`. Default: false,
+    /// they go direct, since a proxy cannot reach this machine's loopback; `NO_PROXY` is
+    /// honoured either way.
+    pub fn proxy_loopback(mut self, proxy_loopback: bool) -> Self {
+        self.proxy_loopback = proxy_loopback;
+        self
+    }
+
+    /// Checks every option and builds the client, with its one HTTP connection pool. Reads
+    /// `LEAP0_API_KEY`, `LEAP0_BASE_URL` and the proxy variables (`HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, or their lower-case forms) once, now.
     pub fn build(self) -> Result<Client> {
-        let settings = self.resolve(|name| std::env::var(name).ok())?;
-        Client::from_settings(settings)
+        self.build_with_env(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`ClientBuilder::build`], with the environment read through `env` instead of the
+    /// process's: for tests, and for hosts that keep an environment of their own.
+    pub fn build_with_env(self, env: impl Fn(&str) -> Option<String>) -> Result<Client> {
+        Client::from_settings(self.resolve(env)?)
     }
 
     pub(crate) fn resolve(self, env: impl Fn(&str) -> Option<String>) -> Result<Settings> {
@@ -151,6 +171,8 @@ impl ClientBuilder {
             timeout,
             max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
             user_agent,
+            proxies: ProxyEnv::read(&env),
+            proxy_loopback: self.proxy_loopback,
         })
     }
 }
@@ -198,6 +220,8 @@ pub(crate) struct Settings {
     pub(crate) timeout: Duration,
     pub(crate) max_retries: u32,
     pub(crate) user_agent: String,
+    pub(crate) proxies: ProxyEnv,
+    pub(crate) proxy_loopback: bool,
 }
 
 #[cfg(test)]

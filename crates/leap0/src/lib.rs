@@ -16,10 +16,13 @@
 //! # }
 //! ```
 
+mod answer;
+mod attempt;
 mod client;
 mod config;
 mod error;
 pub mod models;
+mod proxy;
 mod retry;
 mod sandboxes;
 mod ssh;

@@ -57,6 +57,16 @@ impl Failure {
         }
     }
 
+    /// Whether the server may have acted on the attempt although it failed: the request
+    /// reached it and the answer was lost, or a gateway or server error came back.
+    pub(crate) fn may_have_acted(self) -> bool {
+        match self {
+            Failure::NotSent => false,
+            Failure::Dropped => true,
+            Failure::Status { status, .. } => matches!(status, 500 | 502 | 504),
+        }
+    }
+
     /// A short reason for the retry log line.
     pub(crate) fn reason(self) -> String {
         match self {

@@ -4,7 +4,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
@@ -12,8 +11,10 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{describe_decode_error, Error, ErrorKind, Result};
-use crate::retry::{self, Failure, Safety};
+use crate::answer::{decode, Answer};
+use crate::attempt::attempt_until_done;
+use crate::error::{Error, ErrorKind, Result};
+use crate::retry::Safety;
 use crate::Client;
 
 /// The largest answer Leap0 sends; anything bigger is refused before it is read whole.
@@ -81,16 +82,9 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
-}
-
-/// What came back from one attempt.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
 }
 
 impl Client {
@@ -182,7 +176,7 @@ impl Client {
 }
 
 /// `now + duration`, saturating: a timeout of centuries must not overflow the clock.
-fn deadline_after(duration: Duration) -> Instant {
+pub(crate) fn deadline_after(duration: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(duration)
         .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
@@ -202,182 +196,6 @@ fn format_seconds(duration: Duration) -> String {
     } else {
         format!("{seconds:.3}s")
     }
-}
-
-/// Attempts the request, waiting between attempts, until it succeeds or fails for good.
-/// Cancellation and the overall deadline are enforced by the caller racing this future.
-async fn attempt_until_done(
-    http: &reqwest::Client,
-    request: reqwest::Request,
-    call: &Call,
-    max_retries: u32,
-    deadline: Instant,
-) -> Result<Answer> {
-    let mut retry: u32 = 0;
-    loop {
-        let Some(this_attempt) = request.try_clone() else {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "request cannot be repeated",
-            ));
-        };
-        let (failure, error, asked_wait) = match attempt(http, this_attempt).await {
-            Ok(answer) if answer.status.is_success() => {
-                return check_status(answer, call.expected);
-            }
-            Ok(answer) => {
-                let asked = retry::retry_after(&answer.headers);
-                let failure = Failure::Status {
-                    status: answer.status.as_u16(),
-                    has_retry_after: asked.is_some(),
-                };
-                (
-                    failure,
-                    error_answer(&answer).with_retry_after(asked),
-                    asked,
-                )
-            }
-            Err((None, error)) => return Err(error),
-            Err((Some(failure), error)) => (failure, error, None),
-        };
-        if !failure.is_retryable(call.safety) || retry >= max_retries {
-            return Err(error);
-        }
-        retry += 1;
-        let wait = asked_wait.unwrap_or_else(|| retry::backoff(retry));
-        if deadline_after(wait) >= deadline {
-            // Waiting would outlast the call; fail now with what the server said.
-            return Err(error);
-        }
-        tracing::debug!(
-            call = %call.describe(),
-            attempt = retry + 1,
-            reason = %failure.reason(),
-            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-            "retrying leap0 call"
-        );
-        tokio::time::sleep(wait).await;
-    }
-}
-
-/// How one attempt failed: with the failure to weigh for a retry, or `None` when trying again
-/// cannot help.
-type AttemptError = (Option<Failure>, Error);
-
-/// One attempt: send, then read the whole body within the size limit.
-async fn attempt(
-    http: &reqwest::Client,
-    request: reqwest::Request,
-) -> Result<Answer, AttemptError> {
-    let response = http.execute(request).await.map_err(|e| {
-        let failure = if e.is_connect() {
-            Failure::NotSent
-        } else {
-            Failure::Dropped
-        };
-        (Some(failure), connection_error(e))
-    })?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = read_limited(response).await?;
-    Ok(Answer {
-        status,
-        headers,
-        body,
-    })
-}
-
-fn connection_error(error: reqwest::Error) -> Error {
-    let message = if error.is_connect() {
-        "could not connect to the Leap0 API"
-    } else {
-        "the connection to the Leap0 API was dropped"
-    };
-    Error::new(ErrorKind::Connection, message).with_source(error.without_url())
-}
-
-async fn read_limited(mut response: reqwest::Response) -> Result<Bytes, AttemptError> {
-    // Not retried: the same request would get the same oversized answer.
-    let too_large = |status: u16| {
-        let error = Error::new(
-            ErrorKind::ResponseTooLarge,
-            format!("answer is larger than the {MAX_RESPONSE_BYTES} bytes Leap0 allows"),
-        );
-        (None, error.with_status(status))
-    };
-    let status = response.status().as_u16();
-    if response
-        .content_length()
-        .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
-    {
-        return Err(too_large(status));
-    }
-    let mut body = BytesMut::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                    return Err(too_large(status));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(body.freeze()),
-            Err(e) => return Err((Some(Failure::Dropped), connection_error(e))),
-        }
-    }
-}
-
-/// An answer with a non-success status as an error.
-fn error_answer(answer: &Answer) -> Error {
-    let status = answer.status.as_u16();
-    if answer.status.is_redirection() {
-        let error = Error::new(
-            ErrorKind::UnexpectedStatus,
-            format!("server redirected ({status}) to another origin; not followed"),
-        );
-        return error.with_status(status);
-    }
-    let raw = String::from_utf8_lossy(&answer.body);
-    let parsed = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
-    Error::from_status(status, parsed, &raw)
-}
-
-fn check_status(answer: Answer, expected: StatusCode) -> Result<Answer> {
-    if answer.status == expected {
-        return Ok(answer);
-    }
-    let error = Error::new(
-        ErrorKind::InvalidResponse,
-        format!("expected status {expected}, got {}", answer.status),
-    );
-    Err(error.with_status(answer.status.as_u16()))
-}
-
-/// The documented JSON model out of a success answer. Messages say what was expected and what
-/// came, without quoting the body, which may hold a password.
-fn decode<T: DeserializeOwned>(answer: &Answer) -> Result<T> {
-    let status = answer.status.as_u16();
-    let invalid = |what: String| Error::new(ErrorKind::InvalidResponse, what).with_status(status);
-    if answer.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(invalid("expected a JSON body, got an empty one".to_owned()));
-    }
-    let value: serde_json::Value = serde_json::from_slice(&answer.body).map_err(|e| {
-        let content_type = answer
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("no content type");
-        invalid(format!(
-            "expected a JSON body, got {content_type} that is not JSON ({})",
-            describe_decode_error(&e)
-        ))
-    })?;
-    serde_json::from_value(value).map_err(|e| {
-        invalid(format!(
-            "answer does not match the documented shape: {}",
-            describe_decode_error(&e)
-        ))
-    })
 }
 
 #[cfg(test)]
