@@ -62,18 +62,46 @@
     return error
   }
 
-  // Calls `onAbort` when `signal` aborts. Returns the function that stops listening, which
+  // The calls watching each signal. A signal gets one 'abort' listener however many calls
+  // share it, so a batch of concurrent calls under one AbortController stays below Node's
+  // MaxListenersExceededWarning, and the listener goes once no call watches.
+  const watched = new WeakMap()
+
+  // Calls `onAbort` when `signal` aborts. Returns the function that stops watching, which
   // also hands back the signal's reason for the AbortError's `cause`.
   function watchSignal(signal, onAbort) {
-    signal.addEventListener('abort', onAbort, { once: true })
+    let watch = watched.get(signal)
+    if (watch === undefined) {
+      const calls = new Set()
+      const listener = () => {
+        watched.delete(signal)
+        for (const call of calls) call()
+      }
+      watch = { calls, listener }
+      watched.set(signal, watch)
+      signal.addEventListener('abort', listener, { once: true })
+    }
+    watch.calls.add(onAbort)
+    const current = watch
     return () => {
-      signal.removeEventListener('abort', onAbort)
+      current.calls.delete(onAbort)
+      if (current.calls.size === 0 && watched.get(signal) === current) {
+        watched.delete(signal)
+        signal.removeEventListener('abort', current.listener)
+      }
       return signal.reason
     }
   }
 
+  // An AbortSignal of any realm (a vm context, jsdom): its tag and the members the addon uses.
+  // A look-alike plain object is refused.
   function isAbortSignal(value) {
-    return typeof AbortSignal === 'function' && value instanceof AbortSignal
+    return (
+      Object.prototype.toString.call(value) === '[object AbortSignal]' &&
+      typeof value.aborted === 'boolean' &&
+      typeof value.addEventListener === 'function' &&
+      typeof value.removeEventListener === 'function'
+    )
   }
 
   // Sandbox results are plain data objects; the bound calls are added as non-enumerable
