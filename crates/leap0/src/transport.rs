@@ -115,6 +115,13 @@ impl Client {
         let http = self.http()?;
         let settings = &self.inner.settings;
         let timeout = options.timeout.unwrap_or(settings.timeout);
+        if timeout.is_zero() {
+            // As the builder says: a call that may take no time at all can only time out.
+            return Err(Error::invalid_argument(
+                "options.timeout",
+                "must be more than 0 seconds",
+            ));
+        }
         let deadline = deadline_after(timeout);
         let request = self.build_request(&http, call, options)?;
         let max_retries = options.max_retries.unwrap_or(settings.max_retries);

@@ -115,7 +115,8 @@ async fn closing_fails_calls_in_flight_and_later_ones_without_sending() {
     assert_eq!(error.kind(), ErrorKind::Closed);
     assert!(settled.duration_since(closed_at.await.expect("closed")) < PROMPTLY);
     assert!(harness.client.is_closed());
-    harness.wait_for_cancelled(GET, 1).await;
+    let counts = harness.wait_for_cancelled(GET, 1).await;
+    assert_eq!((counts.applied, counts.cancelled), (0, 1), "hung up");
 
     let before = harness.all_stats().await;
     let error = harness

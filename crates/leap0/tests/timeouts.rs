@@ -145,3 +145,18 @@ async fn retries_stop_at_the_deadline() {
     assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
     assert!(harness.stats(GET).await.received >= 2, "it did retry");
 }
+
+#[tokio::test]
+async fn a_zero_timeout_is_refused_before_sending() {
+    let harness = start().await;
+    let options = timeout(Duration::ZERO);
+    let error = harness
+        .client
+        .sandboxes()
+        .list(&Default::default(), &options)
+        .await;
+    let error = error.expect_err("no time at all");
+    assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(error.field_errors()[0].field, "options.timeout");
+    assert_eq!(harness.stats(support::LIST).await.received, 0);
+}
