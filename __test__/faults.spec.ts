@@ -198,7 +198,8 @@ const rows: Row[] = [
 // A delete whose answer was lost is retried; the retry's 404 means the first one did it.
 const deletes = new Set(['delete', 'delete access'])
 const answerLost = new Set(['drop_after_apply', 'truncated_body'])
-const deletedBefore = (name: string, fault: Fault) => deletes.has(name) && answerLost.has(fault.kind)
+const deletedBefore = (name: string, fault: Fault) =>
+  deletes.has(name) && answerLost.has(fault.kind)
 
 /** An emulator with faults on, and a client that retries once, for one suite. */
 function useEmulator() {
