@@ -75,7 +75,8 @@ async function runScenarios(leap0, { baseUrl, apiKey, wrongKey, closedPort }) {
   await record('an answer of the wrong type quoting the password', () =>
     client.ssh.validateAccess(sandbox, credential),
   )
-  await fault('POST', validatePath, { kind: 'status', status: 200, body: `{"valid": "${password}` })
+  const notJson = `{"valid": "${password}`
+  await fault('POST', validatePath, { kind: 'status', status: 200, body: notJson })
   await record('an answer that is not JSON quoting the password', () =>
     client.ssh.validateAccess(sandbox, credential),
   )
