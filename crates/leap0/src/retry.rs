@@ -9,7 +9,8 @@
 //! | connection dropped after the request left | retried        | not retried        |
 //!
 //! A call that creates or changes something is only repeated when the server cannot have
-//! acted on it, so nothing is ever created twice.
+//! acted on it, so nothing is ever created twice. A delete repeated after an attempt that may
+//! have acted takes a 404 as that attempt's success: what was asked for is done.
 
 use std::time::{Duration, SystemTime};
 
@@ -143,6 +144,22 @@ mod tests {
                 has_retry_after: false,
             };
             assert!(!failure.is_retryable(safe), "{status}");
+        }
+    }
+
+    #[test]
+    fn only_attempts_that_reached_the_server_may_have_acted() {
+        assert!(!Failure::NotSent.may_have_acted());
+        assert!(Failure::Dropped.may_have_acted());
+        let status = |status| Failure::Status {
+            status,
+            has_retry_after: false,
+        };
+        for acted in [500, 502, 504] {
+            assert!(status(acted).may_have_acted(), "{acted}");
+        }
+        for refused in [408, 429, 503] {
+            assert!(!status(refused).may_have_acted(), "{refused}");
         }
     }
 

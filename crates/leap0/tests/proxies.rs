@@ -131,6 +131,21 @@ async fn other_hosts_go_through_the_proxy_with_its_credentials() {
         Some("Basic dXNlcjpwYSBzcw==")
     );
     assert_eq!(request.header("authorization"), Some("Bearer k"));
+
+    // Without a scheme, http is meant.
+    let bare = proxy.addr.to_string();
+    let client = build(remote("http://api.leap0.test"), &[("HTTP_PROXY", bare)]);
+    list(&client, &retries(0)).await.expect("through the proxy");
+    assert_eq!(proxy.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_proxy_variable_that_is_not_a_url_is_ignored() {
+    let harness = start().await;
+    let builder = builder_for(&harness.emulator).proxy_loopback(true);
+    let client = build(builder, &[("HTTP_PROXY", "http://[not a host".to_owned())]);
+    list(&client, &retries(0)).await.expect("direct");
+    assert_eq!(direct_lists(&harness).await, 1);
 }
 
 #[tokio::test]
