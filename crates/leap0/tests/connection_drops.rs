@@ -30,16 +30,16 @@ async fn refused_connections_are_retried_even_for_creating_calls() {
         .build_with_env(no_env)
         .expect("client");
     // The emulator comes up only after the first attempt was refused.
+    let config = Config {
+        port,
+        api_key: Some("test-key".to_owned()),
+        ..support::config()
+    };
+    let data_dir = config.data_dir.clone();
     let late = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let config = Config {
-            port,
-            api_key: Some("test-key".to_owned()),
-            ..support::config()
-        };
-        Emulator::start(config)
-            .await
-            .expect("emulator on the freed port")
+        let started = Emulator::start(config).await;
+        started.expect("emulator on the freed port")
     });
 
     let (result, elapsed) = timed(client.sandboxes().create(&Default::default(), &opts())).await;
@@ -52,6 +52,8 @@ async fn refused_connections_are_retried_even_for_creating_calls() {
         .get(&sandbox.id, &opts())
         .await
         .expect("there");
+    emulator.shutdown().await;
+    let _ = std::fs::remove_dir_all(data_dir);
 }
 
 #[tokio::test]

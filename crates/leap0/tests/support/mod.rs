@@ -27,6 +27,14 @@ pub struct Harness {
     pub emulator: Emulator,
     pub client: Client,
     raw: reqwest::Client,
+    data_dir: PathBuf,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        // Sandbox directories would otherwise pile up under target/ run after run.
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
 }
 
 /// A data dir of its own for each emulator, under Cargo's scratch dir for tests.
@@ -66,6 +74,7 @@ pub async fn start_with(
     config: Config,
     configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
 ) -> Harness {
+    let data_dir = config.data_dir.clone();
     let emulator = Emulator::start(config).await.expect("emulator starts");
     let client = configure(builder_for(&emulator))
         .build_with_env(no_env)
@@ -78,6 +87,7 @@ pub async fn start_with(
         emulator,
         client,
         raw,
+        data_dir,
     }
 }
 
@@ -115,7 +125,8 @@ impl Harness {
         assert_eq!(status, 204, "programming a fault: {body}");
     }
 
-    /// A `status` fault: the next `times` matching requests get `status` with `headers`.
+    /// A `status` fault: the next `times` matching requests get `status` and the
+    /// emulator's default body for it.
     pub async fn status_fault(&self, method: &str, path: &str, times: u32, status: u16) {
         let fault = json!({"kind": "status", "status": status});
         self.fault(method, path, times, fault).await;
