@@ -364,7 +364,9 @@ export interface RequestOptions {
   timeout?: number
   /**
    * Cancels the call: it rejects with an `AbortError` (`Leap0AbortError`) and its
-   * connection is dropped. An already aborted signal rejects without sending anything.
+   * connection is dropped. An already aborted signal rejects without sending anything;
+   * aborting before the call settles rejects it even if its answer had just arrived.
+   * Any number of calls may share one signal.
    */
   signal?: AbortSignal
   /** Extra headers sent with this call. */

@@ -18,6 +18,7 @@ import {
 import { eventually, ROUTES, routeDelta, settle, sleep, totalReceived } from './helpers/calls'
 import { type Emulator, startEmulator } from './helpers/emulator'
 import { clearFaults, programFault } from './helpers/faults'
+import { closedPort } from './helpers/servers'
 
 let emulator: Emulator
 let client: Leap0Client
@@ -179,6 +180,35 @@ describe('cancellation', () => {
     expect(routeDelta(before, await emulator.stats(), ROUTES.listSandboxes).received).toBe(1)
   })
 
+  it('rejects as aborted when the signal fires before the answer reaches JavaScript', async () => {
+    const controller = new AbortController()
+
+    const listing = settle(() => client.sandboxes.list(undefined, { signal: controller.signal }))
+    // Keep the JavaScript thread busy while the answer arrives and waits to be delivered.
+    const until = performance.now() + 150
+    while (performance.now() < until);
+    controller.abort('too late for the server, not for the caller')
+
+    expectAbortError((await listing).error, 'too late for the server, not for the caller')
+  })
+
+  it('rejects as aborted when the signal fires in the tick the call failed', async () => {
+    const offline = new Leap0Client({
+      apiKey: 'k',
+      baseUrl: `http://127.0.0.1:${await closedPort()}`,
+      maxRetries: 0,
+    })
+    const controller = new AbortController()
+
+    const listing = settle(() => offline.sandboxes.list(undefined, { signal: controller.signal }))
+    const until = performance.now() + 50
+    while (performance.now() < until);
+    controller.abort('mine')
+
+    expectAbortError((await listing).error, 'mine')
+    await offline.close()
+  })
+
   it('does nothing when the signal aborts after the call settled', async () => {
     const controller = new AbortController()
 
@@ -239,6 +269,23 @@ describe('cancellation', () => {
     polyfill.abort('from elsewhere')
 
     expectAbortError((await listing).error, 'from elsewhere')
+  })
+
+  it('refuses a signal whose members throw, rejecting rather than throwing', async () => {
+    const hostile = new Proxy(new AbortController().signal, {
+      get(target, key) {
+        if (key === 'aborted') throw new Error('no peeking')
+        return Reflect.get(target, key, target)
+      },
+    })
+
+    const listing = client.sandboxes.list(undefined, { signal: hostile })
+
+    await expect(listing).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      errors: [{ field: 'options.signal', error: expect.any(String) }],
+    })
+    await expect(client.sandboxes.list()).resolves.toMatchObject({ items: expect.any(Array) })
   })
 
   it.each([

@@ -37,6 +37,23 @@ fn unreadable(path: &str) -> Error {
     Error::invalid_argument(path, "could not be read")
 }
 
+/// Drops the exception a throwing getter or proxy trap left pending while an argument was
+/// read. Left pending, it would be thrown synchronously when the call returns, and every
+/// later N-API call of this one would fail; cleared, the call rejects with an error naming
+/// the argument instead.
+pub(crate) fn clear_thrown(env: napi::sys::napi_env) {
+    let mut pending = false;
+    // SAFETY: `env` is the environment of a value this call is reading, on its own thread;
+    // both functions only inspect and reset its exception state.
+    unsafe {
+        let status = napi::sys::napi_is_exception_pending(env, &mut pending);
+        if status == napi::sys::Status::napi_ok && pending {
+            let mut exception = std::ptr::null_mut();
+            let _ = napi::sys::napi_get_and_clear_last_exception(env, &mut exception);
+        }
+    }
+}
+
 fn is_absent(value: &Unknown) -> bool {
     matches!(value.get_type(), Ok(ValueType::Undefined | ValueType::Null))
 }
@@ -125,9 +142,10 @@ impl<'env> Fields<'env> {
 
     fn get(&self, key: &str) -> ArgResult<Unknown<'env>> {
         match &self.object {
-            Some(object) => object
-                .get_named_property::<Unknown>(key)
-                .map_err(|_| unreadable(&self.path_of(key))),
+            Some(object) => object.get_named_property::<Unknown>(key).map_err(|_| {
+                clear_thrown(object.value().env);
+                unreadable(&self.path_of(key))
+            }),
             None => Err(Error::invalid_argument(&self.path_of(key), "is required")),
         }
     }
@@ -233,7 +251,10 @@ impl<'env> Fields<'env> {
         let Some(object) = &fields.object else {
             return Ok(None);
         };
-        let names = Object::keys(object).map_err(|_| unreadable(&fields.path))?;
+        let names = Object::keys(object).map_err(|_| {
+            clear_thrown(object.value().env);
+            unreadable(&fields.path)
+        })?;
         let mut map = BTreeMap::new();
         for name in names {
             let path = fields.path_of(&name);
@@ -252,11 +273,10 @@ impl<'env> Fields<'env> {
         let array = array(&path, &value, "an array of strings")?;
         let mut items = Vec::with_capacity(array.len() as usize);
         for index in 0..array.len() {
-            let item: Unknown = array
-                .get(index)
-                .ok()
-                .flatten()
-                .ok_or_else(|| unreadable(&path))?;
+            let item: Unknown = array.get(index).ok().flatten().ok_or_else(|| {
+                clear_thrown(array.value().env);
+                unreadable(&path)
+            })?;
             items.push(string(&format!("{path}[{index}]"), &item)?);
         }
         Ok(Some(items))
@@ -275,7 +295,10 @@ impl<'env> Fields<'env> {
         let array = array(&path, &value, "an array of objects")?;
         let mut items = Vec::with_capacity(array.len() as usize);
         for index in 0..array.len() {
-            let item: Option<Unknown> = array.get(index).ok().flatten();
+            let item: Option<Unknown> = array.get(index).unwrap_or_else(|_| {
+                clear_thrown(array.value().env);
+                None
+            });
             let item_path = format!("{path}[{index}]");
             let fields = Fields::of(&item_path, item)?;
             if !fields.is_present() {

@@ -10,14 +10,14 @@ use std::future::Future;
 use napi::bindgen_prelude::*;
 use tokio_util::sync::CancellationToken;
 
-use crate::args::ArgResult;
+use crate::args::{clear_thrown, ArgResult};
 use crate::env_data::EnvData;
 use crate::errors;
 use crate::options::RequestOptions;
 
-/// `watchSignal(signal, onAbort)` of helpers.js; returns the function that stops watching.
-/// The returned function is kept past this call (as a reference), so its result type cannot
-/// borrow from this call's scope.
+/// `watchSignal(signal, onAbort)` of helpers.js; returns the function that stops watching,
+/// which answers `{ reason }` if the signal aborted meanwhile. The returned function is kept
+/// past this call (as a reference), so its result type cannot borrow from this call's scope.
 type WatchSignal<'env> =
     Function<'env, FnArgs<(Object<'env>, Function<'env, (), ()>)>, StopWatching<'env>>;
 type StopWatching<'env> = Function<'env, (), Unknown<'static>>;
@@ -58,33 +58,92 @@ where
 
     let mut unwatch = None;
     if let Some(signal) = signal {
-        let aborted: bool = signal.get_named_property("aborted")?;
-        if aborted {
-            let reason: Unknown = signal.get_named_property("reason")?;
-            let error = leap0::Error::aborted();
-            return rejected(env, &error, Some(reason));
+        match watch(env, signal, &token) {
+            Ok(Watch::Started(stop)) => unwatch = Some(stop),
+            Ok(Watch::AlreadyAborted(reason)) => {
+                return rejected(env, &leap0::Error::aborted(), Some(reason));
+            }
+            Err(error) => return rejected(env, &error, None),
         }
-        let on_abort_token = token.clone();
-        let on_abort = env.create_function_from_closure("onAbort", move |_| {
-            on_abort_token.cancel();
-            Ok(())
-        })?;
-        let watch: WatchSignal = EnvData::helper(env, "watchSignal")?;
-        let stop = watch.call(FnArgs::from((signal, on_abort)))?;
-        unwatch = Some(stop.create_ref()?);
     }
 
     env.spawn_future_with_callback(async move { Ok(work.await) }, move |env, result| {
-        let reason = match unwatch {
-            Some(stop) => Some(stop.borrow_back(env)?.call(())?),
+        let abort_reason = match unwatch {
+            Some(stop) => stopped(env, stop)?,
             None => None,
         };
-        match result {
-            Ok(value) => finish(env, value),
-            Err(error) => {
-                let reason = reason.filter(|_| error.is_aborted());
-                Err(errors::to_js(env, &error, reason))
+        match (result, abort_reason) {
+            (Ok(value), None) => finish(env, value),
+            (Err(error), None) => Err(errors::to_js(env, &error, None)),
+            (Err(error), Some(reason)) if error.is_aborted() => {
+                Err(errors::to_js(env, &error, Some(reason)))
             }
+            // The signal aborted before the outcome reached JavaScript, though after the
+            // request finished: the call was still pending for its caller, so it rejects as
+            // aborted, as `fetch` does.
+            (_, Some(reason)) => Err(errors::to_js(env, &leap0::Error::aborted(), Some(reason))),
         }
     })
+}
+
+/// What watching a call's signal found.
+enum Watch<'env> {
+    /// Watching; the reference is the function that stops it.
+    Started(FunctionRef<(), Unknown<'static>>),
+    /// The signal had aborted already, for this reason.
+    AlreadyAborted(Unknown<'env>),
+}
+
+/// Cancels `token` when `signal` aborts. A signal whose members throw when read (a hostile
+/// polyfill or proxy) is refused as an argument rather than thrown through.
+fn watch<'env>(
+    env: &'env Env,
+    signal: Object<'env>,
+    token: &CancellationToken,
+) -> ArgResult<Watch<'env>> {
+    let unreadable = || {
+        clear_thrown(env.raw());
+        leap0::Error::invalid_argument("options.signal", "could not be read")
+    };
+    let aborted: bool = signal
+        .get_named_property("aborted")
+        .map_err(|_| unreadable())?;
+    if aborted {
+        let reason: Unknown = signal
+            .get_named_property("reason")
+            .map_err(|_| unreadable())?;
+        return Ok(Watch::AlreadyAborted(reason));
+    }
+    let on_abort_token = token.clone();
+    let on_abort = env
+        .create_function_from_closure("onAbort", move |_| {
+            on_abort_token.cancel();
+            Ok(())
+        })
+        .map_err(|_| unreadable())?;
+    let watch: WatchSignal = EnvData::helper(env, "watchSignal").map_err(|_| unreadable())?;
+    let stop = watch
+        .call(FnArgs::from((signal, on_abort)))
+        .map_err(|_| unreadable())?;
+    let stop = stop.create_ref().map_err(|_| unreadable())?;
+    Ok(Watch::Started(stop))
+}
+
+/// Stops watching the signal; its reason if it aborted before now.
+fn stopped<'env>(
+    env: &'env Env,
+    stop: FunctionRef<(), Unknown<'static>>,
+) -> Result<Option<Unknown<'env>>> {
+    let stop = stop.borrow_back(env)?;
+    let Ok(abort) = stop.call(()) else {
+        // A signal whose removeEventListener threw; the call's outcome stands.
+        clear_thrown(env.raw());
+        return Ok(None);
+    };
+    if abort.get_type()? != napi::ValueType::Object {
+        return Ok(None);
+    }
+    // SAFETY: checked to be an object just above; `{ reason }` from watchSignal.
+    let abort = unsafe { abort.cast::<Object>() }?;
+    abort.get_named_property("reason").map(Some)
 }

@@ -6,7 +6,7 @@ use napi::bindgen_prelude::*;
 use napi::ValueType;
 use napi_derive::napi;
 
-use crate::args::{ArgResult, Fields};
+use crate::args::{clear_thrown, ArgResult, Fields};
 use crate::env_data::EnvData;
 
 /// How a {@link Leap0Client} connects. Each option falls back to its environment variable,
@@ -77,7 +77,9 @@ pub struct RequestOptions<'env> {
     /// How long this call may take in all, retries included, in seconds.
     pub timeout: Option<f64>,
     /// Cancels the call: it rejects with an `AbortError` (`Leap0AbortError`) and its
-    /// connection is dropped. An already aborted signal rejects without sending anything.
+    /// connection is dropped. An already aborted signal rejects without sending anything;
+    /// aborting before the call settles rejects it even if its answer had just arrived.
+    /// Any number of calls may share one signal.
     #[napi(ts_type = "AbortSignal")]
     pub signal: Option<Object<'env>>,
     /// Extra headers sent with this call.
@@ -122,7 +124,15 @@ fn abort_signal<'env>(env: &'env Env, value: Unknown<'env>) -> ArgResult<Object<
     let is_signal: Function<Unknown, bool> =
         EnvData::helper(env, "isAbortSignal").map_err(|_| refused())?;
     let is_object = value.get_type().ok() == Some(ValueType::Object);
-    if !is_object || !is_signal.call(value).unwrap_or(false) {
+    if !is_object {
+        return Err(refused());
+    }
+    let is_signal = is_signal.call(value).unwrap_or_else(|_| {
+        // A proxy whose trap threw, say: not a signal this call can use.
+        clear_thrown(env.raw());
+        false
+    });
+    if !is_signal {
         return Err(refused());
     }
     // SAFETY: checked to be an object (an AbortSignal) just above.

@@ -68,7 +68,8 @@
   const watched = new WeakMap()
 
   // Calls `onAbort` when `signal` aborts. Returns the function that stops watching, which
-  // also hands back the signal's reason for the AbortError's `cause`.
+  // also tells whether the signal aborted meanwhile: `{ reason }` for the AbortError's
+  // `cause`, else undefined.
   function watchSignal(signal, onAbort) {
     let watch = watched.get(signal)
     if (watch === undefined) {
@@ -89,7 +90,7 @@
         watched.delete(signal)
         signal.removeEventListener('abort', current.listener)
       }
-      return signal.reason
+      return signal.aborted ? { reason: signal.reason } : undefined
     }
   }
 
