@@ -185,6 +185,7 @@ const rows: Row[] = [
   ['an html 502 from a proxy', { kind: 'html' }, retried(), server(502)],
   ['a delay past the timeout', { kind: 'delay', ms: 1_500 }, timesOut, timesOut],
   ['headers then a stalled body', { kind: 'stall_after_headers' }, timesOut, timesOut],
+  ['headers then an empty body', { kind: 'stall_after_headers', ms: 50 }, invalid, invalid],
   ['a drop before the handler runs', { kind: 'drop_before_apply' }, retried(), dropped(0)],
   ['a drop after the handler ran', { kind: 'drop_after_apply' }, retried(2), dropped(1)],
   ['a truncated body', { kind: 'truncated_body' }, retried(2), dropped(1)],
@@ -339,6 +340,19 @@ describe('retries', () => {
     expect((await emulator.state()).sandboxes).toBe(stateBefore.sandboxes + 1)
     await expect(client.sandboxes.get(sandbox)).resolves.toMatchObject({ id: sandbox.id })
   })
+
+  it.each([false, true])('allow an answer of exactly 10 MiB, not one byte more (chunked: %s)',
+    async (chunked) => {
+      const limit = 10 * 1024 * 1024
+      const at = await listingUnder({ kind: 'oversized_body', bytes: limit, chunked }, 1, {})
+      const past = await listingUnder({ kind: 'oversized_body', bytes: limit + 1, chunked }, 1, {})
+
+      // Exactly at the limit it is read, and found not to be a page.
+      expect(at.error).toMatchObject({ code: 'INVALID_RESPONSE' })
+      expect(past.error).toMatchObject({ code: 'RESPONSE_TOO_LARGE', statusCode: 200 })
+      expect(past.received).toBe(1)
+    },
+  )
 
   it('of a create whose connection was refused create the sandbox once', async () => {
     const { emulator } = fixture
