@@ -269,7 +269,8 @@ export declare class SshClient {
 
 /**
  * How a {@link Leap0Client} connects. Each option falls back to its environment variable,
- * then to its default.
+ * as `process.env` shows it (in a worker thread, the worker's own environment), then to its
+ * default.
  */
 export interface ClientOptions {
   /**

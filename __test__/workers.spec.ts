@@ -37,8 +37,9 @@ interface WorkerResult {
   code: string
 }
 
-function startWorker(task: 'calls' | 'hang', count = 0) {
+function startWorker(task: 'calls' | 'hang' | 'env', count = 0, env?: NodeJS.ProcessEnv) {
   return new Worker(join(__dirname, 'helpers', 'worker.cjs'), {
+    env,
     workerData: {
       entry: join(root, 'index.js'),
       apiKey: emulator.apiKey,
@@ -144,6 +145,17 @@ describe('workers', () => {
     }
 
     await expect(client.sandboxes.list()).resolves.toMatchObject({ items: expect.any(Array) })
+  })
+
+  it('read LEAP0_API_KEY and LEAP0_BASE_URL from their own environment', async () => {
+    const own = { LEAP0_API_KEY: emulator.apiKey, LEAP0_BASE_URL: emulator.baseUrl }
+    const env: NodeJS.ProcessEnv = { ...process.env, ...own }
+    const worker = startWorker('env', 0, env)
+
+    const message = await firstMessage<{ result?: unknown; error?: string }>(worker)
+
+    expect(message).toEqual({ result: { totalItems: expect.any(Number) } })
+    expect(process.env.LEAP0_API_KEY).not.toBe(emulator.apiKey)
   })
 
   it.each(['threads', 'forks'] as const)('run the addon under vitest pool %s', async (pool) => {

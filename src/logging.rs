@@ -13,12 +13,13 @@ pub(crate) const LOG_ENV: &str = "LEAP0_LOG";
 
 const OWN_CRATES: [&str; 2] = ["leap0", "leap0_node"];
 
-/// Installs the subscriber the first time a client is built; later calls do nothing. A host
-/// that already installed its own global subscriber keeps it.
-pub(crate) fn init() {
+/// Installs the subscriber the first time a client is built, filtered by `setting` (the
+/// value of `LEAP0_LOG` where that client was built); later calls do nothing. A host that
+/// already installed its own global subscriber keeps it.
+pub(crate) fn init(setting: Option<String>) {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
-        let filter = filter(std::env::var(LOG_ENV).ok().as_deref());
+        let filter = filter(setting.as_deref());
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr)

@@ -10,7 +10,8 @@ use crate::args::{clear_thrown, ArgResult, Fields};
 use crate::env_data::EnvData;
 
 /// How a {@link Leap0Client} connects. Each option falls back to its environment variable,
-/// then to its default.
+/// as `process.env` shows it (in a worker thread, the worker's own environment), then to its
+/// default.
 #[napi(object, object_to_js = false)]
 pub struct ClientOptions {
     /// The API key. Default: `LEAP0_API_KEY`; without either, the constructor throws a

@@ -1,5 +1,5 @@
 // A worker thread that loads the addon on its own and makes real calls; see workers.spec.ts.
-// workerData: { entry, apiKey, baseUrl, task: 'calls' | 'hang', count? }
+// workerData: { entry, apiKey, baseUrl, task: 'calls' | 'hang' | 'env', count? }
 
 'use strict'
 
@@ -35,8 +35,14 @@ async function hang(client) {
   return { settled: true }
 }
 
+// A client built from the worker's own environment, with no options at all.
+async function env() {
+  const page = await new leap0.Leap0Client().sandboxes.list()
+  return { totalItems: page.totalItems }
+}
+
 const client = new leap0.Leap0Client({ apiKey: workerData.apiKey, baseUrl: workerData.baseUrl })
-const task = { calls, hang }[workerData.task]
+const task = { calls, hang, env }[workerData.task]
 task(client).then(
   (result) => parentPort.postMessage({ result }),
   (error) => parentPort.postMessage({ error: String(error) }),
