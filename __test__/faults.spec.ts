@@ -13,14 +13,7 @@ import {
   Leap0TimeoutError,
   type RequestOptions,
 } from '../index.js'
-import {
-  eventually,
-  type Route,
-  ROUTES,
-  routeDelta,
-  settle,
-  sleep,
-} from './helpers/calls'
+import { eventually, type Route, ROUTES, routeDelta, settle, sleep } from './helpers/calls'
 import { type Emulator, type EmulatorState, startEmulator } from './helpers/emulator'
 import { clearFaults, type Fault, programFault } from './helpers/faults'
 import { closedPort, proxyTo } from './helpers/servers'
@@ -169,7 +162,7 @@ const documented =
 // Wrong for every model: a sandbox, a page, a validation and an access all need other types.
 const wrongTypes = { id: 42, items: 'none', valid: 'yes', password: 7 }
 
-// [fault, the fault, outcome for a call safe to repeat, outcome for a creating call]
+// [title, fault, outcome for a call safe to repeat, outcome for a creating call]
 type Row = [string, Fault | ((operation: Operation) => Fault), Outcome, Outcome]
 const server = (code: number) => fails(Leap0ServerError, 'SERVER_ERROR', { statusCode: code })
 const dropped = (applied: number) => fails(Leap0ConnectionError, 'CONNECTION_ERROR', { applied })
