@@ -1,6 +1,6 @@
 //! A local emulator of the Leap0 control plane: an in-memory HTTP server answering the
-//! sandbox and SSH access paths of the Leap0 API like the service does, plus the SSH
-//! gateway's port.
+//! sandbox and SSH access paths of the Leap0 API like the service does, plus an SSH gateway
+//! where the credentials it issues log in.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), leap0_emulator::StartError> {
@@ -41,6 +41,8 @@ pub enum StartError {
     ApiKey(#[source] secrets::SecretError),
     #[error("could not prepare the data directory")]
     DataDir(#[source] state::StoreError),
+    #[error("could not load or create the ssh host key")]
+    HostKey(#[source] ssh::host_key::HostKeyError),
     #[error("could not listen for {service} on {addr}")]
     Bind {
         service: &'static str,
@@ -51,7 +53,7 @@ pub enum StartError {
 }
 
 /// Where a started emulator listens: the first stdout line of the binary, as JSON
-/// (`{"baseUrl":…,"apiKey":…,"sshHost":…,"sshPort":…}`).
+/// (`{"baseUrl":…,"apiKey":…,"sshHost":…,"sshPort":…,"sshHostKeyFingerprint":…}`).
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StartupInfo {
@@ -60,12 +62,15 @@ pub struct StartupInfo {
     pub api_key: String,
     pub ssh_host: String,
     pub ssh_port: u16,
+    /// The SSH host key's fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). The key
+    /// is kept in the data dir, so it stays the same across restarts.
+    pub ssh_host_key_fingerprint: String,
 }
 
 impl StartupInfo {
     /// The one-line JSON object.
     pub fn to_json(&self) -> String {
-        // Four plain fields always serialize; the fallback only satisfies the signature.
+        // Plain strings and numbers always serialize; the fallback only satisfies the type.
         serde_json::to_string(self).unwrap_or_default()
     }
 }
@@ -77,6 +82,7 @@ impl fmt::Debug for StartupInfo {
             .field("api_key", &"<redacted>")
             .field("ssh_host", &self.ssh_host)
             .field("ssh_port", &self.ssh_port)
+            .field("ssh_host_key_fingerprint", &self.ssh_host_key_fingerprint)
             .finish()
     }
 }
@@ -130,6 +136,8 @@ impl Emulator {
         let store = Store::open(&config.data_dir, config.max_sandboxes, config.ssh_ttl)
             .map_err(StartError::DataDir)?;
         let store = Arc::new(store);
+        let host_key =
+            ssh::host_key::load_or_create(&config.data_dir).map_err(StartError::HostKey)?;
         let http = bind("http", SocketAddr::new(config.host, config.port)).await?;
         let ssh = bind("ssh", SocketAddr::new(config.host, config.ssh_port)).await?;
         let local_addr = |listener: &TcpListener, service| {
@@ -148,6 +156,7 @@ impl Emulator {
             api_key: api_key.clone(),
             ssh_host: host.to_string(),
             ssh_port: ssh_addr.port(),
+            ssh_host_key_fingerprint: ssh::host_key::fingerprint(&host_key),
         };
         let app_state = Arc::new(api::AppState {
             store: store.clone(),
@@ -166,7 +175,7 @@ impl Emulator {
             async move {
                 tokio::join!(
                     server::serve(http, app, shutdown.clone()),
-                    ssh::serve(ssh, store.clone(), shutdown),
+                    ssh::serve(ssh, store.clone(), host_key, shutdown),
                 );
                 store.close().await;
             }
@@ -210,8 +219,9 @@ impl Emulator {
         &self.store
     }
 
-    /// Stops accepting, lets in-flight requests finish for up to a second, ends every SSH
-    /// access and removes the sandbox directories.
+    /// Stops accepting, lets in-flight requests finish for up to a second, closes every SSH
+    /// connection (killing the processes it started), ends every SSH access and removes the
+    /// sandbox directories.
     pub async fn shutdown(mut self) {
         self.shutdown.cancel();
         if let Some(task) = self.task.take() {

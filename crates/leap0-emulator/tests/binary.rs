@@ -74,10 +74,12 @@ async fn prints_where_it_listens_serves_and_exits_0_on_sigterm() {
     );
     assert!(line.ends_with("}\n"));
     let info: Value = serde_json::from_str(&line).unwrap();
-    assert_eq!(info.as_object().unwrap().len(), 4);
+    assert_eq!(info.as_object().unwrap().len(), 5);
     assert_eq!(info["apiKey"], "cli-test-key");
     assert_eq!(info["sshHost"], "127.0.0.1");
     assert!(info["sshPort"].as_u64().unwrap() > 0);
+    let fingerprint = info["sshHostKeyFingerprint"].as_str().unwrap();
+    assert!(fingerprint.starts_with("SHA256:"), "{fingerprint}");
     let base = info["baseUrl"].as_str().unwrap();
     assert!(base.starts_with("http://127.0.0.1:"));
     let ssh_port = info["sshPort"].as_u64().unwrap();
