@@ -246,6 +246,10 @@ async function check(
     if (outcome.error.statusCode !== undefined) {
       expect(result.error).toMatchObject({ statusCode: outcome.error.statusCode })
     }
+    // A creating call that failed where it may have acted must not invite a blind retry.
+    if (!operation.repeatable) {
+      expect(result.error).toMatchObject({ retryable: false })
+    }
   } else {
     expect(result.error).toBeUndefined()
   }

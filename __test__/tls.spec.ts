@@ -83,16 +83,14 @@ describe('tls', () => {
     await client.close()
   })
 
-  // FIXME(crates/leap0): a refused certificate counts as "connecting failed" and is retried
-  // maxRetries times after backoff (three handshakes, up to 1.5 s here), though the same
-  // certificate is refused every time; the error also says `retryable: true`.
-  it.fails('does not retry a certificate the client will refuse again', async () => {
+  it('does not retry a certificate the client will refuse again', async () => {
     const client = new Leap0Client({ apiKey, baseUrl, maxRetries: 2 })
     const before = seen.handshakeErrors
 
     const { error, ms } = await settle(() => client.sandboxes.list())
 
     expect(error).toBeInstanceOf(Leap0ConnectionError)
+    expect(error).toMatchObject({ retryable: false })
     expect(ms).toBeLessThan(3_000)
     expect(seen.handshakeErrors - before).toBe(1)
     await client.close()

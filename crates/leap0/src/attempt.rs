@@ -57,7 +57,11 @@ pub(crate) async fn attempt_until_done(
             Err((None, error)) => return Err(error),
             Err((Some(failure), error)) => (failure, error, None),
         };
-        if !failure.is_retryable(call.safety) || retry >= max_retries {
+        if !failure.is_retryable(call.safety) {
+            // Trying again could do the work twice, or cannot help: say so to the caller.
+            return Err(error.with_retryable(false));
+        }
+        if retry >= max_retries {
             return Err(error);
         }
         may_have_acted |= failure.may_have_acted();
@@ -97,6 +101,17 @@ async fn attempt(
             let error = Error::new(ErrorKind::UnexpectedStatus, "server redirected too often");
             return (None, error);
         }
+        if e.is_connect() && is_tls_failure(&e) {
+            // The same certificate is refused on every attempt.
+            let error = Error::new(
+                ErrorKind::Connection,
+                "TLS handshake with the Leap0 API failed",
+            );
+            return (
+                None,
+                error.with_source(e.without_url()).with_retryable(false),
+            );
+        }
         let failure = if e.is_connect() {
             Failure::NotSent
         } else {
@@ -112,6 +127,30 @@ async fn attempt(
         headers,
         body,
     })
+}
+
+/// Whether a connect error is rustls refusing the handshake (a certificate, most often).
+/// rustls errors reach us wrapped in `io::Error`s, sometimes two deep, whose `source()` skips
+/// the wrapped error, so each link is also unwrapped by hand.
+fn is_tls_failure(error: &reqwest::Error) -> bool {
+    let mut link: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = link {
+        let mut peeled = current;
+        loop {
+            if peeled.downcast_ref::<rustls::Error>().is_some() {
+                return true;
+            }
+            match peeled
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => peeled = inner,
+                None => break,
+            }
+        }
+        link = current.source();
+    }
+    false
 }
 
 fn connection_error(error: reqwest::Error) -> Error {

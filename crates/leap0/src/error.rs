@@ -76,6 +76,9 @@ struct Inner {
     body: Option<serde_json::Value>,
     field_errors: Vec<FieldError>,
     retry_after: Option<Duration>,
+    /// Set where the kind alone would mislead: a refused certificate, or a creating call
+    /// that may already have acted.
+    retryable: Option<bool>,
     call: Option<String>,
     #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
@@ -90,6 +93,7 @@ impl Error {
             body: None,
             field_errors: Vec::new(),
             retry_after: None,
+            retryable: None,
             call: None,
             source: None,
         };
@@ -120,6 +124,11 @@ impl Error {
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
         self.inner.source = Some(source.into());
+        self
+    }
+
+    pub(crate) fn with_retryable(mut self, retryable: bool) -> Self {
+        self.inner.retryable = Some(retryable);
         self
     }
 
@@ -213,8 +222,11 @@ impl Error {
         self.inner.call.as_deref()
     }
 
-    /// Whether trying the same call again later may succeed.
+    /// Whether trying the same call again later may succeed without doing anything twice.
     pub fn is_retryable(&self) -> bool {
+        if let Some(retryable) = self.inner.retryable {
+            return retryable;
+        }
         match self.inner.kind {
             ErrorKind::RateLimit | ErrorKind::Timeout | ErrorKind::Connection => true,
             ErrorKind::Server => matches!(self.inner.status, Some(500 | 502 | 503 | 504)),

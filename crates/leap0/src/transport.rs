@@ -139,7 +139,11 @@ impl Client {
                 Err(Error::new(ErrorKind::Closed, "client is closed"))
             }
             () = aborted => Err(Error::aborted()),
-            () = tokio::time::sleep_until(deadline) => Err(timed_out(timeout)),
+            () = tokio::time::sleep_until(deadline) => {
+                // A creating call cut off mid-flight may have acted; repeating it is not safe.
+                let safe = call.safety == Safety::Repeatable;
+                Err(timed_out(timeout).with_retryable(safe))
+            }
             result = attempts => result,
         }
     }

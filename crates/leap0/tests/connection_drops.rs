@@ -186,6 +186,10 @@ async fn creating_calls_are_not_retried_after_a_drop() {
         .await
         .expect_err("dropped");
     assert_eq!(error.kind(), ErrorKind::Connection);
+    assert!(
+        !error.is_retryable(),
+        "the sandbox may exist: repeating could create two"
+    );
     assert_eq!(harness.state().await, (1, 0), "created exactly once");
     let counts = harness.stats(CREATE).await;
     assert_eq!((counts.received, counts.applied), (2, 1));
