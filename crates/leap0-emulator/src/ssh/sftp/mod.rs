@@ -12,7 +12,7 @@ use russh::server::Msg;
 use russh::{Channel, ChannelMsg};
 use russh_sftp::protocol::{FileAttributes, Status, StatusCode};
 use russh_sftp::server::StatusReply;
-use rustix::fs::{AtFlags, Timespec, Timestamps};
+use rustix::fs::{utimensat, AtFlags, Timespec, Timestamps, CWD};
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 
@@ -142,8 +142,7 @@ pub(super) async fn set_attrs(target: Target<'_>, attrs: &FileAttributes) -> io:
             Target::File(file) => rustix::fs::futimens(file, &times)?,
             Target::Path(path) => {
                 let path = path.to_path_buf();
-                let set =
-                    move || rustix::fs::utimensat(rustix::fs::CWD, &path, &times, AtFlags::empty());
+                let set = move || utimensat(CWD, &path, &times, AtFlags::empty());
                 tokio::task::spawn_blocking(set)
                     .await
                     .map_err(io::Error::other)??;

@@ -1,0 +1,43 @@
+//! The `sftp` subsystem: files in and out of the sandbox dir.
+
+mod common;
+mod ssh_support;
+
+use russh_sftp::client::SftpSession;
+use ssh_support::Credential;
+use tokio::io::AsyncWriteExt;
+
+#[tokio::test]
+async fn files_go_in_and_out_of_the_sandbox_dir_intact() {
+    let (emulator, api) = common::start().await;
+    let sandbox = api.sandbox().await;
+    let access = Credential::from_body(&api.access(&sandbox).await);
+    let connection = ssh_support::login(&emulator, &access).await;
+    let channel = connection.channel_open_session().await.unwrap();
+    channel.request_subsystem(true, "sftp").await.unwrap();
+    let sftp = SftpSession::new(channel.into_stream()).await.unwrap();
+    let dir = emulator.store().sandbox_dir(&sandbox);
+
+    assert_eq!(sftp.canonicalize(".").await.unwrap(), dir.to_str().unwrap());
+    let content: Vec<u8> = (0..1_048_576u32).map(|n| (n * 7 % 251) as u8).collect();
+    sftp.create_dir("in").await.unwrap();
+    let mut file = sftp.create("in/data.bin").await.unwrap();
+    file.write_all(&content).await.unwrap();
+    file.shutdown().await.unwrap();
+    assert_eq!(std::fs::read(dir.join("in/data.bin")).unwrap(), content);
+    assert_eq!(sftp.read("in/data.bin").await.unwrap(), content);
+
+    let names: Vec<String> = sftp
+        .read_dir(".")
+        .await
+        .unwrap()
+        .map(|entry| entry.file_name())
+        .collect();
+    assert!(names.contains(&"in".to_owned()), "{names:?}");
+    sftp.rename("in/data.bin", "in/moved.bin").await.unwrap();
+    sftp.remove_file("in/moved.bin").await.unwrap();
+    assert!(!dir.join("in/moved.bin").exists());
+    let missing = sftp.read("in/nothing").await;
+    assert!(missing.is_err());
+    sftp.close().await.unwrap();
+}
