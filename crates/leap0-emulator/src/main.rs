@@ -55,6 +55,23 @@ fn default_data_dir() -> PathBuf {
         .join("leap0-emulator")
 }
 
+/// `LEAP0_LOG`, default `warn`. The SSH libraries log every packet at debug level, so they
+/// stay at `warn` unless the filter names them itself.
+fn log_filter() -> EnvFilter {
+    let spec = std::env::var("LEAP0_LOG").unwrap_or_default();
+    let filter = EnvFilter::try_new(&spec)
+        .ok()
+        .filter(|_| !spec.is_empty())
+        .unwrap_or_else(|| EnvFilter::new("warn"));
+    if spec.contains("russh") {
+        return filter;
+    }
+    ["russh=warn", "russh_sftp=warn"]
+        .into_iter()
+        .filter_map(|directive| directive.parse().ok())
+        .fold(filter, EnvFilter::add_directive)
+}
+
 /// Registers for SIGINT and SIGTERM at once, so a signal sent right after the startup line
 /// is read already finds a handler instead of killing the process; resolves on the first.
 #[cfg(unix)]
@@ -80,7 +97,7 @@ fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let filter = EnvFilter::try_from_env("LEAP0_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = log_filter();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
