@@ -23,7 +23,8 @@ pub struct Config {
     pub max_sandboxes: usize,
     /// Lifetime of an SSH credential from its creation or last regeneration. Default 60 min.
     pub ssh_ttl: Duration,
-    /// Where sandbox working directories live (`<data_dir>/sandboxes/<sandbox id>`).
+    /// Where sandbox working directories live (`<data_dir>/sandboxes/<sandbox id>`), and the
+    /// SSH gateway's host key (`<data_dir>/ssh_host_ed25519_key`, made on first start).
     /// Default `<temp dir>/leap0-emulator`.
     pub data_dir: PathBuf,
     /// Serve `/_emulator/faults`, so tests can program failures. Default false.

@@ -33,7 +33,7 @@ struct Args {
     /// Lifetime of SSH credentials, e.g. `60m`, `2s`.
     #[arg(long, default_value = "60m", value_parser = humantime::parse_duration)]
     ssh_ttl: Duration,
-    /// Where sandbox working directories live
+    /// Where sandbox working directories and the SSH host key live
     /// [default: $XDG_STATE_HOME/leap0-emulator or ~/.local/state/leap0-emulator].
     #[arg(long)]
     data_dir: Option<PathBuf>,
