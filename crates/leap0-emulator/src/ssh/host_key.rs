@@ -5,6 +5,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use rand::rngs::OsRng;
 use rand::TryRngCore;
@@ -90,7 +91,10 @@ fn generate() -> Result<PrivateKey, HostKeyError> {
 /// written to a private temp file first and then hard-linked into place, so no reader ever
 /// sees a half-written key and two emulators starting together agree on one.
 fn publish(path: &Path, pem: &[u8]) -> io::Result<bool> {
-    let temp = path.with_extension(format!("tmp-{}", std::process::id()));
+    // Unique per process and call, for emulators started side by side in one test binary.
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let temp = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
     let written = (|| {
         let mut file = OpenOptions::new()
             .write(true)
@@ -110,7 +114,8 @@ fn publish(path: &Path, pem: &[u8]) -> io::Result<bool> {
     linked
 }
 
-/// Best effort: the `.pub` file is a convenience for building `known_hosts` by hand.
+/// Keeps the `.pub` file in step with the key. Best effort: it is a convenience for building
+/// `known_hosts` by hand.
 fn write_public(path: &Path, key: &PrivateKey) {
     let mut public_path = path.as_os_str().to_owned();
     public_path.push(".pub");
@@ -118,7 +123,13 @@ fn write_public(path: &Path, key: &PrivateKey) {
         .public_key()
         .to_openssh()
         .map_err(io::Error::other)
-        .and_then(|line| fs::write(&public_path, format!("{line}\n")));
+        .and_then(|line| {
+            let line = format!("{line}\n");
+            match fs::read_to_string(&public_path) {
+                Ok(existing) if existing == line => Ok(()),
+                _ => fs::write(&public_path, line),
+            }
+        });
     if let Err(err) = written {
         tracing::warn!(error = %err, "ssh host public key not written");
     }
@@ -149,8 +160,12 @@ mod tests {
         let second = load_or_create(&dir).unwrap();
         assert_eq!(fingerprint(&first), fingerprint(&second));
         assert!(fingerprint(&first).starts_with("SHA256:"));
-        let public = fs::read_to_string(dir.join(format!("{FILE_NAME}.pub"))).unwrap();
+        let public_path = dir.join(format!("{FILE_NAME}.pub"));
+        let public = fs::read_to_string(&public_path).unwrap();
         assert!(public.starts_with("ssh-ed25519 "));
+        fs::remove_file(&public_path).unwrap();
+        load_or_create(&dir).unwrap();
+        assert_eq!(fs::read_to_string(&public_path).unwrap(), public);
         fs::remove_dir_all(&dir).unwrap();
     }
 
