@@ -41,25 +41,34 @@ pub fn load_or_create(data_dir: &Path) -> Result<PrivateKey, HostKeyError> {
         path: path.clone(),
         source,
     };
-    match fs::read_to_string(&path) {
-        Ok(pem) => return parse(&path, &pem),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+    let key = match fs::read_to_string(&path) {
+        Ok(pem) => parse(&path, &pem)?,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => create(&path)?,
         Err(err) => return Err(io_error(err)),
-    }
+    };
+    write_public(&path, &key);
+    Ok(key)
+}
+
+/// A new key at `path`, or the key another emulator sharing the data dir put there first.
+fn create(path: &Path) -> Result<PrivateKey, HostKeyError> {
+    let io_error = |source| HostKeyError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let key = generate()?;
     let pem = key
         .to_openssh(LineEnding::LF)
         .map_err(|source| HostKeyError::Format {
-            path: path.clone(),
+            path: path.to_path_buf(),
             source,
         })?;
-    if !publish(&path, pem.as_bytes()).map_err(io_error)? {
-        // Another emulator sharing the data dir won the race; use its key.
-        let pem = fs::read_to_string(&path).map_err(io_error)?;
-        return parse(&path, &pem);
+    if publish(path, pem.as_bytes()).map_err(io_error)? {
+        Ok(key)
+    } else {
+        let pem = fs::read_to_string(path).map_err(io_error)?;
+        parse(path, &pem)
     }
-    write_public(&path, &key);
-    Ok(key)
 }
 
 /// The fingerprint as `ssh-keygen -lf` prints it: `SHA256:` and unpadded base64.
