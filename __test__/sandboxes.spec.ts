@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import {
-  Leap0Client,
   Leap0NotFoundError,
   Leap0ValidationError,
   type Sandbox,
 } from '../index.js'
-import { type Emulator, startEmulator } from './helpers/emulator'
+import { useEmulatorClient } from './helpers/emulator'
 
-let emulator: Emulator
-let client: Leap0Client
-
-beforeAll(async () => {
-  emulator = await startEmulator()
-  client = new Leap0Client({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl })
-})
-
-afterAll(async () => {
-  await client?.close()
-  await emulator?.stop()
-})
+const fixture = useEmulatorClient()
 
 describe('sandboxes', () => {
   it('creates a sandbox with the documented defaults', async () => {
-    const sandbox = await client.sandboxes.create()
+    const sandbox = await fixture.client.sandboxes.create()
 
     expect(sandbox).toEqual({
       id: expect.stringMatching(/^sbx-/),
@@ -42,7 +30,7 @@ describe('sandboxes', () => {
   })
 
   it('sends params in wire units and reads them back', async () => {
-    const sandbox = await client.sandboxes.create({
+    const sandbox = await fixture.client.sandboxes.create({
       templateName: 'my-template',
       vcpu: 2,
       memoryMib: 2048,
@@ -64,7 +52,7 @@ describe('sandboxes', () => {
   })
 
   it('keeps the bound calls out of the data', async () => {
-    const sandbox = await client.sandboxes.create()
+    const sandbox = await fixture.client.sandboxes.create()
 
     expect(Object.keys(sandbox)).not.toContain('ssh')
     expect(Object.keys(sandbox)).not.toContain('delete')
@@ -74,10 +62,10 @@ describe('sandboxes', () => {
   })
 
   it('gets a sandbox by id or by any object with an id', async () => {
-    const created = await client.sandboxes.create()
+    const created = await fixture.client.sandboxes.create()
 
-    const byId = await client.sandboxes.get(created.id)
-    const byObject = await client.sandboxes.get({ id: created.id })
+    const byId = await fixture.client.sandboxes.get(created.id)
+    const byObject = await fixture.client.sandboxes.get({ id: created.id })
 
     expect({ ...byId }).toEqual({ ...created })
     expect({ ...byObject }).toEqual({ ...created })
@@ -86,10 +74,10 @@ describe('sandboxes', () => {
 
   it('lists sandboxes a page at a time', async () => {
     const created: Sandbox[] = []
-    for (let i = 0; i < 3; i += 1) created.push(await client.sandboxes.create())
+    for (let i = 0; i < 3; i += 1) created.push(await fixture.client.sandboxes.create())
 
-    const page = await client.sandboxes.list({ pageSize: 2, orderBy: 'asc' })
-    const next = await client.sandboxes.list({ pageSize: 2, page: 2, orderBy: 'asc' })
+    const page = await fixture.client.sandboxes.list({ pageSize: 2, orderBy: 'asc' })
+    const next = await fixture.client.sandboxes.list({ pageSize: 2, page: 2, orderBy: 'asc' })
 
     expect(page.totalItems).toBe(3)
     expect(page.items.map((s) => s.id)).toEqual(created.slice(0, 2).map((s) => s.id))
@@ -99,17 +87,18 @@ describe('sandboxes', () => {
   })
 
   it('deletes a sandbox, after which it is not found', async () => {
-    const sandbox = await client.sandboxes.create()
-    await client.ssh.createAccess(sandbox)
+    const sandbox = await fixture.client.sandboxes.create()
+    await fixture.client.ssh.createAccess(sandbox)
 
-    await expect(client.sandboxes.delete(sandbox)).resolves.toBeUndefined()
+    await expect(fixture.client.sandboxes.delete(sandbox)).resolves.toBeUndefined()
 
-    await expect(client.sandboxes.get(sandbox.id)).rejects.toBeInstanceOf(Leap0NotFoundError)
-    expect(await emulator.state()).toEqual({ sandboxes: 0, accesses: 0 })
+    const getting = fixture.client.sandboxes.get(sandbox.id)
+    await expect(getting).rejects.toBeInstanceOf(Leap0NotFoundError)
+    expect(await fixture.emulator.state()).toEqual({ sandboxes: 0, accesses: 0 })
   })
 
   it('passes the service validation errors through with their fields', async () => {
-    const creating = client.sandboxes.create({ vcpu: 99, memoryMib: 1001 })
+    const creating = fixture.client.sandboxes.create({ vcpu: 99, memoryMib: 1001 })
 
     await expect(creating).rejects.toBeInstanceOf(Leap0ValidationError)
     await expect(creating).rejects.toMatchObject({
@@ -120,37 +109,37 @@ describe('sandboxes', () => {
         { field: 'memory', error: expect.any(String) },
       ],
     })
-    expect(await emulator.state()).toMatchObject({ sandboxes: 0 })
+    expect(await fixture.emulator.state()).toMatchObject({ sandboxes: 0 })
   })
 
   it('refuses an empty sandbox id before sending anything', async () => {
-    const before = await emulator.stats()
+    const before = await fixture.emulator.stats()
 
-    const getting = client.sandboxes.get('')
+    const getting = fixture.client.sandboxes.get('')
 
     await expect(getting).rejects.toBeInstanceOf(Leap0ValidationError)
     await expect(getting).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: 'sandbox must not be empty',
     })
-    expect(await emulator.stats()).toEqual(before)
+    expect(await fixture.emulator.stats()).toEqual(before)
   })
 
   it('sends an id with a slash as one path segment, so it names no other path', async () => {
-    const sandbox = await client.sandboxes.create()
-    const before = await emulator.state()
+    const sandbox = await fixture.client.sandboxes.create()
+    const before = await fixture.emulator.state()
 
-    const deleting = client.sandboxes.delete(`../${sandbox.id}`)
+    const deleting = fixture.client.sandboxes.delete(`../${sandbox.id}`)
 
     await expect(deleting).rejects.toBeInstanceOf(Leap0NotFoundError)
     await expect(deleting).rejects.toMatchObject({ code: 'NOT_FOUND', statusCode: 404 })
-    expect(await emulator.state()).toEqual(before)
+    expect(await fixture.emulator.state()).toEqual(before)
     await sandbox.delete()
   })
 
   it('refuses a sandbox reference that is neither an id nor an object with an id', async () => {
     for (const bad of [42, null, {}, { id: 7 }]) {
-      const getting = client.sandboxes.get(bad as never)
+      const getting = fixture.client.sandboxes.get(bad as never)
       await expect(getting).rejects.toMatchObject({
         name: 'Leap0ValidationError',
         code: 'INVALID_ARGUMENT',

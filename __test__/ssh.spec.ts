@@ -1,44 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
-import { Leap0Client, Leap0NotFoundError, Leap0ValidationError } from '../index.js'
-import { type Emulator, startEmulator } from './helpers/emulator'
+import { Leap0NotFoundError, Leap0ValidationError } from '../index.js'
+import { useEmulatorClient } from './helpers/emulator'
 
-let emulator: Emulator
-let client: Leap0Client
-
-beforeAll(async () => {
-  emulator = await startEmulator()
-  client = new Leap0Client({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl })
-})
-
-afterAll(async () => {
-  await client?.close()
-  await emulator?.stop()
-})
+const fixture = useEmulatorClient()
 
 describe('ssh', () => {
   it('creates access whose command names the emulator gateway and the access id', async () => {
-    const sandbox = await client.sandboxes.create()
-    const access = await client.ssh.createAccess(sandbox)
+    const sandbox = await fixture.client.sandboxes.create()
+    const access = await fixture.client.ssh.createAccess(sandbox)
 
     expect(access.sandboxId).toBe(sandbox.id)
-    expect(access.sshCommand).toBe(`ssh -p ${emulator.sshPort} ${access.id}@127.0.0.1`)
+    expect(access.sshCommand).toBe(`ssh -p ${fixture.emulator.sshPort} ${access.id}@127.0.0.1`)
     expect(access.password.length).toBeGreaterThanOrEqual(24)
     expect(Date.parse(access.expiresAt)).toBeGreaterThan(Date.now() + 59 * 60 * 1000)
     expect(access.createdAt).toBe(access.updatedAt)
-    expect(await emulator.state()).toMatchObject({ accesses: 1 })
+    expect(await fixture.emulator.state()).toMatchObject({ accesses: 1 })
     await sandbox.delete()
   })
 
   it('validates the right password and refuses a wrong one', async () => {
-    const sandbox = await client.sandboxes.create()
-    const access = await client.ssh.createAccess(sandbox)
+    const sandbox = await fixture.client.sandboxes.create()
+    const access = await fixture.client.ssh.createAccess(sandbox)
 
-    const right = await client.ssh.validateAccess(sandbox, {
+    const right = await fixture.client.ssh.validateAccess(sandbox, {
       id: access.id,
       password: access.password,
     })
-    const wrong = await client.ssh.validateAccess(sandbox, {
+    const wrong = await fixture.client.ssh.validateAccess(sandbox, {
       id: access.id,
       password: `${access.password}x`,
     })
@@ -49,10 +38,10 @@ describe('ssh', () => {
   })
 
   it('regenerates a new password for the same id and invalidates the old one', async () => {
-    const sandbox = await client.sandboxes.create()
-    const access = await client.ssh.createAccess(sandbox)
+    const sandbox = await fixture.client.sandboxes.create()
+    const access = await fixture.client.ssh.createAccess(sandbox)
 
-    const regenerated = await client.ssh.regenerateAccess(sandbox, { id: access.id })
+    const regenerated = await fixture.client.ssh.regenerateAccess(sandbox, { id: access.id })
 
     expect(regenerated.id).toBe(access.id)
     expect(regenerated.password).not.toBe(access.password)
@@ -60,29 +49,30 @@ describe('ssh', () => {
     expect(Date.parse(regenerated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(access.updatedAt))
     const old = { id: access.id, password: access.password }
     const fresh = { id: access.id, password: regenerated.password }
-    expect((await client.ssh.validateAccess(sandbox, old)).valid).toBe(false)
-    expect((await client.ssh.validateAccess(sandbox, fresh)).valid).toBe(true)
+    expect((await fixture.client.ssh.validateAccess(sandbox, old)).valid).toBe(false)
+    expect((await fixture.client.ssh.validateAccess(sandbox, fresh)).valid).toBe(true)
     await sandbox.delete()
   })
 
   it('deletes access, after which validating it is not found', async () => {
-    const sandbox = await client.sandboxes.create()
-    const access = await client.ssh.createAccess(sandbox)
+    const sandbox = await fixture.client.sandboxes.create()
+    const access = await fixture.client.ssh.createAccess(sandbox)
 
-    await expect(client.ssh.deleteAccess(sandbox, { id: access.id })).resolves.toBeUndefined()
+    const deleting = fixture.client.ssh.deleteAccess(sandbox, { id: access.id })
+    await expect(deleting).resolves.toBeUndefined()
 
-    const validating = client.ssh.validateAccess(sandbox, {
+    const validating = fixture.client.ssh.validateAccess(sandbox, {
       id: access.id,
       password: access.password,
     })
     await expect(validating).rejects.toBeInstanceOf(Leap0NotFoundError)
     await expect(validating).rejects.toMatchObject({ code: 'NOT_FOUND', statusCode: 404 })
-    expect(await emulator.state()).toMatchObject({ accesses: 0 })
+    expect(await fixture.emulator.state()).toMatchObject({ accesses: 0 })
     await sandbox.delete()
   })
 
   it('offers the same calls bound to a sandbox', async () => {
-    const sandbox = await client.sandboxes.create()
+    const sandbox = await fixture.client.sandboxes.create()
 
     const access = await sandbox.ssh.createAccess()
     const validation = await sandbox.ssh.validateAccess({
@@ -102,11 +92,11 @@ describe('ssh', () => {
   })
 
   it('keeps a credential to the sandbox it was issued for', async () => {
-    const first = await client.sandboxes.create()
-    const second = await client.sandboxes.create()
-    const access = await client.ssh.createAccess(first)
+    const first = await fixture.client.sandboxes.create()
+    const second = await fixture.client.sandboxes.create()
+    const access = await fixture.client.ssh.createAccess(first)
 
-    const elsewhere = client.ssh.validateAccess(second, {
+    const elsewhere = fixture.client.ssh.validateAccess(second, {
       id: access.id,
       password: access.password,
     })
@@ -117,11 +107,11 @@ describe('ssh', () => {
   })
 
   it('refuses a missing password before sending anything', async () => {
-    const sandbox = await client.sandboxes.create()
-    const access = await client.ssh.createAccess(sandbox)
-    const before = await emulator.stats()
+    const sandbox = await fixture.client.sandboxes.create()
+    const access = await fixture.client.ssh.createAccess(sandbox)
+    const before = await fixture.emulator.stats()
 
-    const call = client.ssh.validateAccess(sandbox, { id: access.id } as never)
+    const call = fixture.client.ssh.validateAccess(sandbox, { id: access.id } as never)
 
     await expect(call).rejects.toBeInstanceOf(Leap0ValidationError)
     await expect(call).rejects.toMatchObject({
@@ -129,16 +119,16 @@ describe('ssh', () => {
       message: 'credential.password is required',
       errors: [{ field: 'credential.password', error: 'is required' }],
     })
-    expect(await emulator.stats()).toEqual(before)
+    expect(await fixture.emulator.stats()).toEqual(before)
     await sandbox.delete()
   })
 
   it('refuses a number where a string belongs, without echoing it', async () => {
-    const sandbox = await client.sandboxes.create()
-    const access = await client.ssh.createAccess(sandbox)
-    const before = await emulator.stats()
+    const sandbox = await fixture.client.sandboxes.create()
+    const access = await fixture.client.ssh.createAccess(sandbox)
+    const before = await fixture.emulator.stats()
 
-    const call = client.ssh.validateAccess(sandbox, {
+    const call = fixture.client.ssh.validateAccess(sandbox, {
       id: access.id,
       password: 123456789 as never,
     })
@@ -149,7 +139,7 @@ describe('ssh', () => {
       message: 'credential.password must be a string, got number',
     })
     await expect(call).rejects.not.toMatchObject({ message: expect.stringContaining('123') })
-    expect(await emulator.stats()).toEqual(before)
+    expect(await fixture.emulator.stats()).toEqual(before)
     await sandbox.delete()
   })
 })

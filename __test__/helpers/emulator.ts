@@ -5,6 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+import { afterAll, beforeAll } from 'vitest'
+
+import { Leap0Client } from '../../index.js'
+
 // @ts-expect-error -- a plain ES module shared with the scripts, without declarations
 import { emulatorBinary, readStartupLine } from '../../scripts/emulator.mjs'
 
@@ -83,4 +87,27 @@ export async function startEmulator(
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * An emulator and a client for it, started before a spec file's tests and stopped after
+ * them. The fields are filled in by `beforeAll`.
+ */
+export function useEmulatorClient(flags: string[] = []): {
+  emulator: Emulator
+  client: Leap0Client
+} {
+  const fixture = {} as { emulator: Emulator; client: Leap0Client }
+  beforeAll(async () => {
+    fixture.emulator = await startEmulator(flags)
+    fixture.client = new Leap0Client({
+      apiKey: fixture.emulator.apiKey,
+      baseUrl: fixture.emulator.baseUrl,
+    })
+  })
+  afterAll(async () => {
+    await fixture.client?.close()
+    await fixture.emulator?.stop()
+  })
+  return fixture
 }
