@@ -178,13 +178,19 @@ impl ClientBuilder {
 }
 
 fn has_bearer_prefix(key: &str) -> bool {
-    key.len() > 7 && key[..7].eq_ignore_ascii_case("bearer ")
+    // Bytes, not a `str` slice: byte 7 may fall inside a multi-byte character.
+    key.len() > 7 && key.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ")
 }
 
 fn parse_base_url(raw: &str) -> Result<Url> {
     let raw = raw.trim();
     let url = Url::parse(raw).map_err(|e| {
-        Error::invalid_argument("baseUrl", format!("is not a valid URL ({e}): {raw:?}"))
+        // Quoted to help find the typo, unless it may carry a password (`user:pw@host`).
+        let shown = match raw.contains('@') {
+            true => String::new(),
+            false => format!(": {:?}", crate::error::snippet(raw)),
+        };
+        Error::invalid_argument("baseUrl", format!("is not a valid URL ({e}){shown}"))
     })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::invalid_argument(
@@ -289,6 +295,40 @@ mod tests {
             assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{url}");
             assert_eq!(error.field_errors()[0].field, "baseUrl");
         }
+    }
+
+    #[test]
+    fn a_key_with_multi_byte_characters_does_not_panic() {
+        // Byte 7 falls inside `€` (bytes 6..9) or `é`: a `str` slice there would panic.
+        for key in ["abcdef€xyz", "Bearer\u{e9}abc", "bearer€"] {
+            let settings = ClientBuilder::new()
+                .api_key(key)
+                .resolve(no_env)
+                .expect("a header value, if not ASCII");
+            let expected = format!("Bearer {key}");
+            assert_eq!(settings.auth.1.as_bytes(), expected.as_bytes());
+        }
+    }
+
+    #[test]
+    fn a_bad_base_url_is_not_echoed_when_it_may_hold_a_password() {
+        let error = ClientBuilder::new()
+            .api_key("k")
+            .base_url("http://user:s3cret-pw@[::1/")
+            .resolve(no_env)
+            .err()
+            .expect("bad url");
+        assert_eq!(error.field_errors()[0].field, "baseUrl");
+        assert!(!error.to_string().contains("s3cret"), "{error}");
+
+        let long = format!("http://[{}", "a".repeat(10_000));
+        let error = ClientBuilder::new()
+            .api_key("k")
+            .base_url(long)
+            .resolve(no_env)
+            .err()
+            .expect("bad url");
+        assert!(error.to_string().len() < 300, "{error}");
     }
 
     #[test]
