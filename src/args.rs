@@ -10,6 +10,8 @@ use leap0::Error;
 use napi::bindgen_prelude::*;
 use napi::ValueType;
 
+use crate::env_data::EnvData;
+
 pub(crate) type ArgResult<T> = std::result::Result<T, Error>;
 
 fn type_name(value_type: ValueType) -> &'static str {
@@ -245,16 +247,28 @@ impl<'env> Fields<'env> {
         self.object.is_some()
     }
 
-    /// An object whose values are all strings, such as `envVars` or `headers`.
+    /// An object whose values are all strings, such as `envVars` or `headers`: its own
+    /// enumerable keys only, so a polluted `Object.prototype` adds nothing. An array, a `Map`
+    /// or a `Headers` is refused, since its entries are not its properties.
     pub(crate) fn string_map(&self, key: &str) -> ArgResult<Option<BTreeMap<String, String>>> {
         let fields = self.object(key)?;
         let Some(object) = &fields.object else {
             return Ok(None);
         };
-        let names = Object::keys(object).map_err(|_| {
-            clear_thrown(object.value().env);
+        let raw_env = object.value().env;
+        let unlistable = || {
+            clear_thrown(raw_env);
             unreadable(&fields.path)
-        })?;
+        };
+        let env = Env::from_raw(raw_env);
+        let record_keys: Function<Object, Option<Vec<String>>> =
+            EnvData::helper(&env, "recordKeys").map_err(|_| unlistable())?;
+        let Some(names) = record_keys.call(*object).map_err(|_| unlistable())? else {
+            return Err(Error::invalid_argument(
+                &fields.path,
+                "must be a plain object of strings, not an array, Map or Headers",
+            ));
+        };
         let mut map = BTreeMap::new();
         for name in names {
             let path = fields.path_of(&name);

@@ -105,6 +105,14 @@
     )
   }
 
+  // The keys of a record argument (`headers`, `envVars`): its own enumerable string keys,
+  // as `Object.keys` lists them, never inherited ones. `null` for an iterable (an array, a
+  // Map, a Headers), whose entries are not its properties.
+  function recordKeys(value) {
+    if (typeof value[Symbol.iterator] === 'function') return null
+    return Object.keys(value)
+  }
+
   // Sandbox results are plain data objects; the bound calls are added as non-enumerable
   // properties so spreading, JSON and `toEqual` see only the data.
   // `sandboxes` is the client's SandboxesClient; the id is fixed at creation.
@@ -116,5 +124,12 @@
     return sandbox
   }
 
-  return { classes, createError, watchSignal, isAbortSignal, attachSandboxCalls }
+  return {
+    classes,
+    createError,
+    watchSignal,
+    isAbortSignal,
+    recordKeys,
+    attachSandboxCalls,
+  }
 })()
