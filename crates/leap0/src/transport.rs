@@ -81,9 +81,25 @@ pub(crate) struct Call {
     pub(crate) safety: Safety,
 }
 
+/// Longest path segment a call's description shows whole; longer ones (a runaway id) are
+/// cut, so an error message or log line stays readable whatever the id.
+const SHOWN_SEGMENT: usize = 64;
+
 impl Call {
+    /// `METHOD /path`, for messages and logs.
     pub(crate) fn describe(&self) -> String {
-        format!("{} {}", self.method, self.path)
+        let path: Vec<String> = self
+            .path
+            .split('/')
+            .map(|segment| match segment.get(..SHOWN_SEGMENT) {
+                // Encoded segments are ASCII, so the cut falls between characters.
+                Some(start) if segment.len() > SHOWN_SEGMENT => {
+                    format!("{start}…({} bytes)", segment.len())
+                }
+                _ => segment.to_owned(),
+            })
+            .collect();
+        format!("{} {}", self.method, path.join("/"))
     }
 }
 
@@ -224,6 +240,23 @@ mod tests {
             segment("sandbox", "a b?c#d").ok().as_deref(),
             Some("a%20b%3Fc%23d")
         );
+    }
+
+    #[test]
+    fn a_runaway_id_is_cut_in_the_description() {
+        let id = segment("sandbox", &"é".repeat(1_000_000)).expect("an id");
+        let call = Call {
+            method: Method::POST,
+            path: format!("/v1/sandbox/{id}/ssh/access"),
+            query: Vec::new(),
+            body: None,
+            expected: StatusCode::CREATED,
+            safety: crate::retry::Safety::CreatesOrChanges,
+        };
+        let shown = call.describe();
+        assert!(shown.len() < 200, "{shown}");
+        assert!(shown.starts_with("POST /v1/sandbox/%C3%A9"), "{shown}");
+        assert!(shown.ends_with("…(6000000 bytes)/ssh/access"), "{shown}");
     }
 
     #[test]
