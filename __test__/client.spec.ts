@@ -110,6 +110,17 @@ describe('Leap0Client', () => {
     expect(build).toThrow('options.timeout must be a number, got string')
   })
 
+  it('names options.timeout for a timeout under a nanosecond, as for 0', async () => {
+    const build = () => new Leap0Client({ apiKey: 'k', timeout: 1e-10 })
+    const client = new Leap0Client({ apiKey: 'k', baseUrl: emulator.baseUrl })
+
+    expect(build).toThrow('options.timeout must be more than 0 seconds')
+    await expect(client.sandboxes.list(undefined, { timeout: 1e-300 })).rejects.toMatchObject({
+      message: 'options.timeout must be more than 0 seconds',
+      errors: [{ field: 'options.timeout' }],
+    })
+  })
+
   it('sends the key as a Bearer token once, and identifies the SDK', async () => {
     const server = await recordingServer()
     const plain = new Leap0Client({ apiKey: 'k1', baseUrl: server.baseUrl, maxRetries: 0 })

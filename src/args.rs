@@ -233,8 +233,15 @@ impl<'env> Fields<'env> {
                         "must be more than 0 seconds",
                     ));
                 }
-                Duration::try_from_secs_f64(seconds)
-                    .map_err(|_| Error::invalid_argument(&path, "is too large"))
+                match Duration::try_from_secs_f64(seconds) {
+                    // Under a nanosecond: no time at all, as the Rust client sees it.
+                    Ok(duration) if duration.is_zero() => Err(Error::invalid_argument(
+                        &path,
+                        "must be more than 0 seconds",
+                    )),
+                    Ok(duration) => Ok(duration),
+                    Err(_) => Err(Error::invalid_argument(&path, "is too large")),
+                }
             })
             .transpose()
     }
