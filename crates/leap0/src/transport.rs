@@ -27,7 +27,8 @@ pub struct RequestOptions {
     pub timeout: Option<Duration>,
     /// How many times the call may be tried again.
     pub max_retries: Option<u32>,
-    /// Extra headers sent with every attempt.
+    /// Extra headers sent with every attempt; not the ones that frame the request
+    /// (`content-length`, `transfer-encoding`, `host`, `connection`, …).
     pub headers: Vec<(String, String)>,
     /// Cancelling this token abandons the call: it fails with [`ErrorKind::Aborted`] and its
     /// connection is dropped.
@@ -68,6 +69,22 @@ pub(crate) fn segment(field: &str, id: &str) -> Result<String> {
     }
     Ok(utf8_percent_encode(id, SEGMENT).to_string())
 }
+
+/// Headers that frame the message or steer the connection. Set by hand they would
+/// disagree with the body actually sent (a `content-length` of 10 on a bodiless GET leaves
+/// the server reading the next request on the connection as this one's body), or send the
+/// key to another virtual host.
+const FRAMING_HEADERS: [&str; 9] = [
+    "content-length",
+    "transfer-encoding",
+    "host",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "upgrade",
+];
 
 /// One call of the API.
 pub(crate) struct Call {
@@ -184,6 +201,12 @@ impl Client {
             let field = format!("headers.{name}");
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| Error::invalid_argument(&field, "is not a valid header name"))?;
+            if FRAMING_HEADERS.contains(&name.as_str()) {
+                return Err(Error::invalid_argument(
+                    &field,
+                    "is set by the HTTP client and cannot be overridden",
+                ));
+            }
             let mut value = HeaderValue::from_str(value)
                 .map_err(|_| Error::invalid_argument(&field, "has a value not allowed"))?;
             value.set_sensitive(true);

@@ -133,3 +133,33 @@ async fn a_base_url_path_prefixes_every_call() {
     let lines: Vec<String> = server.requests().into_iter().map(|r| r.line).collect();
     assert_eq!(lines, ["GET /api/v1/sandboxes HTTP/1.1"; 2]);
 }
+
+#[tokio::test]
+async fn headers_that_frame_the_request_cannot_be_overridden() {
+    let server = page_server().await;
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(server.url())
+        .build_with_env(no_env)
+        .expect("client");
+    for (name, value) in [
+        ("Content-Length", "10"),
+        ("transfer-encoding", "chunked"),
+        ("host", "other.example"),
+        ("connection", "upgrade"),
+        ("upgrade", "websocket"),
+    ] {
+        let options = RequestOptions {
+            headers: vec![(name.to_owned(), value.to_owned())],
+            ..Default::default()
+        };
+        let error = client
+            .sandboxes()
+            .list(&Default::default(), &options)
+            .await
+            .expect_err("refused");
+        assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{name}");
+        assert_eq!(error.field_errors()[0].field, format!("headers.{name}"));
+    }
+    assert!(server.requests().is_empty(), "nothing was sent");
+}
