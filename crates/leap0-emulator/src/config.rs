@@ -21,7 +21,8 @@ pub struct Config {
     pub api_key: Option<String>,
     /// Live sandboxes allowed at once; creating one more answers 409. Default 100.
     pub max_sandboxes: usize,
-    /// Lifetime of an SSH credential from its creation or last regeneration. Default 60 min.
+    /// Lifetime of an SSH credential from its creation or last regeneration, at most 100
+    /// years. Default 60 min.
     pub ssh_ttl: Duration,
     /// Where sandbox working directories live (`<data_dir>/sandboxes/<sandbox id>`), and the
     /// SSH gateway's host key (`<data_dir>/ssh_host_ed25519_key`, made on first start).
@@ -60,6 +61,13 @@ impl fmt::Debug for Config {
             .field("faults", &self.faults)
             .finish()
     }
+}
+
+/// The longest `ssh_ttl` accepted, in years; expiry times must stay within the clock.
+pub(crate) const MAX_SSH_TTL_YEARS: u64 = 100;
+
+pub(crate) fn max_ssh_ttl() -> Duration {
+    Duration::from_secs(MAX_SSH_TTL_YEARS * 366 * 24 * 60 * 60)
 }
 
 /// Whether `key` can travel in an HTTP header and be typed on a command line.

@@ -37,6 +37,11 @@ pub use state::Store;
 pub enum StartError {
     #[error("the API key must be non-empty, visible ASCII without spaces")]
     InvalidApiKey,
+    #[error(
+        "the SSH credential lifetime must be at most {} years",
+        config::MAX_SSH_TTL_YEARS
+    )]
+    InvalidSshTtl,
     #[error("could not generate an API key")]
     ApiKey(#[source] secrets::SecretError),
     #[error("could not prepare the data directory")]
@@ -133,6 +138,10 @@ impl Emulator {
             Some(_) => return Err(StartError::InvalidApiKey),
             None => secrets::api_key().map_err(StartError::ApiKey)?,
         };
+        if config.ssh_ttl > config::max_ssh_ttl() {
+            // Expiry times are `now + ttl`: past what the clock can hold, every issue panics.
+            return Err(StartError::InvalidSshTtl);
+        }
         let store = Store::open(&config.data_dir, config.max_sandboxes, config.ssh_ttl)
             .map_err(StartError::DataDir)?;
         let store = Arc::new(store);

@@ -57,6 +57,27 @@ async fn unusable_api_keys_are_refused() {
 }
 
 #[tokio::test]
+async fn an_ssh_ttl_past_what_the_clock_holds_is_refused() {
+    // `now + ttl` overflowed and panicked in every create and regenerate.
+    let endless = Config {
+        ssh_ttl: Duration::from_secs(u64::MAX / 2),
+        ..config()
+    };
+    let refused = Emulator::start(endless).await.unwrap_err();
+    assert!(matches!(refused, StartError::InvalidSshTtl));
+
+    let century = Duration::from_secs(100 * 365 * 24 * 3600);
+    let (_emulator, api) = start_with(Config {
+        ssh_ttl: century,
+        ..config()
+    })
+    .await;
+    let sandbox = api.sandbox().await;
+    let access = api.access(&sandbox).await;
+    assert!(access["expires_at"].as_str().is_some_and(|at| at > "2100"));
+}
+
+#[tokio::test]
 async fn a_taken_port_is_a_bind_error() {
     let (first, _api) = start().await;
     let config = Config {
