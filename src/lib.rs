@@ -8,6 +8,7 @@ mod env_data;
 mod errors;
 mod logging;
 mod options;
+mod sandbox_types;
 mod sandboxes;
 mod ssh;
 
