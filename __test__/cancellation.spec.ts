@@ -343,6 +343,19 @@ describe('close', () => {
     await eventually(async () => (await totalCancelled()) - before === 8, 'all cancelled')
   })
 
+  it('rejects a call whose answer arrived but had not reached JavaScript yet', async () => {
+    const closing = new Leap0Client({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl })
+    await closing.sandboxes.list()
+
+    const listing = settle(() => closing.sandboxes.list())
+    // Keep the JavaScript thread busy while the answer arrives and waits to be delivered.
+    const until = performance.now() + 150
+    while (performance.now() < until);
+    await closing.close()
+
+    expect((await listing).error).toMatchObject({ name: 'Leap0Error', code: 'CLIENT_CLOSED' })
+  })
+
   it('can be called twice, and rejects later calls without sending them', async () => {
     const closing = new Leap0Client({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl })
     await closing.sandboxes.list()

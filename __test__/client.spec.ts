@@ -37,8 +37,11 @@ afterEach(() => {
 /** A server that records the headers of each request and answers 404 with a JSON body. */
 async function recordingServer() {
   const seen: IncomingHttpHeaders[] = []
+  // Header names as sent, one per header line, to count repeats that `headers` folds.
+  const rawSeen: string[][] = []
   const server = createServer((request, response) => {
     seen.push(request.headers)
+    rawSeen.push(request.rawHeaders.filter((_, index) => index % 2 === 0))
     response.writeHead(404, { 'content-type': 'application/json' })
     response.end(JSON.stringify({ message: 'nothing here' }))
   })
@@ -46,6 +49,7 @@ async function recordingServer() {
   const { port } = server.address() as AddressInfo
   return {
     seen,
+    rawSeen,
     baseUrl: `http://127.0.0.1:${port}`,
     close: () => new Promise((resolve) => server.close(resolve)),
   }
@@ -87,7 +91,49 @@ describe('Leap0Client', () => {
 
     expect(build).toThrow(Leap0AuthenticationError)
     expect(build).toThrow(expect.objectContaining({ code: 'MISSING_API_KEY' }))
-    expect(() => new Leap0Client({ apiKey: '   ' })).toThrow(Leap0AuthenticationError)
+    for (const apiKey of ['   ', 'Bearer ', 'bearer']) {
+      expect(() => new Leap0Client({ apiKey }), apiKey).toThrow(
+        expect.objectContaining({ name: 'Leap0AuthenticationError', code: 'MISSING_API_KEY' }),
+      )
+    }
+  })
+
+  it('refuses a header that frames the request as the one carrying the key', () => {
+    for (const authHeader of ['host', 'Content-Length', 'transfer-encoding']) {
+      const build = () => new Leap0Client({ apiKey: 'k', authHeader })
+      expect(build).toThrow(Leap0ValidationError)
+      expect(build).toThrow(`authHeader is set by the HTTP client and cannot carry the key`)
+    }
+  })
+
+  it('reads options as their own properties, not a polluted prototype\'s', async () => {
+    const server = await recordingServer()
+    const proto = Object.prototype as Record<string, unknown>
+    try {
+      proto.baseUrl = server.baseUrl
+      proto.apiKey = 'polluted-key'
+      proto.headers = { 'x-polluted': 'yes' }
+      const client = new Leap0Client({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl })
+
+      expect(client.baseUrl).toBe(`${emulator.baseUrl}/`)
+      await expect(client.sandboxes.list({}, {})).resolves.toMatchObject({ totalItems: 0 })
+      process.env.LEAP0_API_KEY = 'env-key'
+      process.env.LEAP0_BASE_URL = emulator.baseUrl
+      expect(new Leap0Client({}).baseUrl).toBe(`${emulator.baseUrl}/`)
+    } finally {
+      delete proto.baseUrl
+      delete proto.apiKey
+      delete proto.headers
+    }
+    expect(server.seen).toHaveLength(0)
+    await server.close()
+  })
+
+  it('refuses an array as options', () => {
+    const build = () => new Leap0Client([] as never)
+
+    expect(build).toThrow(Leap0ValidationError)
+    expect(build).toThrow('options must be an object, got an array')
   })
 
   it('refuses a base URL that is not http or https', () => {
@@ -155,6 +201,19 @@ describe('Leap0Client', () => {
     ).rejects.toBeInstanceOf(Leap0Error)
 
     expect(server.seen[0]['x-request-id']).toBe('abc')
+    await server.close()
+  })
+
+  it('lets a per-call header replace the one the SDK sets, not duplicate it', async () => {
+    const server = await recordingServer()
+    const client = new Leap0Client({ apiKey: 'k', baseUrl: server.baseUrl, maxRetries: 0 })
+
+    const headers = { 'content-type': 'application/json; charset=utf-8', accept: '*/*' }
+    await expect(client.sandboxes.create({}, { headers })).rejects.toBeInstanceOf(Leap0Error)
+
+    expect(server.rawSeen[0].filter((name) => /^content-type$/i.test(name))).toHaveLength(1)
+    expect(server.seen[0]['content-type']).toBe('application/json; charset=utf-8')
+    expect(server.seen[0].accept).toBe('*/*')
     await server.close()
   })
 

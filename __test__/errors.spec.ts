@@ -193,4 +193,13 @@ describe('errors', () => {
     expect(error).toBeInstanceOf(Leap0Error)
     expect(error).toMatchObject({ name: 'Leap0NotFoundError', statusCode: 404, retryable: false })
   })
+
+  it('built by hand take their class\'s code, and a validation error always has a list', () => {
+    expect(new Leap0ValidationError('bad')).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      errors: [],
+    })
+    expect(new Leap0NotFoundError('gone', null as never)).toMatchObject({ code: 'NOT_FOUND' })
+    expect(new Leap0Error('plain')).toMatchObject({ code: 'LEAP0_ERROR', retryable: false })
+  })
 })

@@ -125,6 +125,28 @@ describe('sandboxes', () => {
     expect(await fixture.emulator.stats()).toEqual(before)
   })
 
+  it('refuses an id or a filter too long for a URL, without trying again', async () => {
+    const before = await fixture.emulator.stats()
+    const long = 'x'.repeat(70_000)
+
+    const started = performance.now()
+    const getting = fixture.client.sandboxes.get(long, { maxRetries: 5 })
+    const listing = fixture.client.sandboxes.list({ state: long }, { maxRetries: 5 })
+
+    await expect(getting).rejects.toMatchObject({
+      name: 'Leap0ValidationError',
+      code: 'INVALID_ARGUMENT',
+      retryable: false,
+      message: 'sandbox is longer than 1024 bytes',
+    })
+    await expect(listing).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      errors: [{ field: 'params.state', error: 'is longer than 1024 bytes' }],
+    })
+    expect(performance.now() - started).toBeLessThan(1_000)
+    expect(await fixture.emulator.stats()).toEqual(before)
+  })
+
   it('sends an id with a slash as one path segment, so it names no other path', async () => {
     const sandbox = await fixture.client.sandboxes.create()
     const before = await fixture.emulator.state()

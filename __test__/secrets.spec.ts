@@ -78,6 +78,9 @@ const expectedCodes = [
   ['an answer of the wrong type quoting the password', 'INVALID_RESPONSE'],
   ['an answer that is not JSON quoting the password', 'INVALID_RESPONSE'],
   ['an access of the wrong shape', 'INVALID_RESPONSE'],
+  ['a 401 echoing the key', 'AUTHENTICATION_ERROR'],
+  ['a text answer echoing the key past a cut', 'PERMISSION_DENIED'],
+  ['a 400 echoing the password', 'VALIDATION_ERROR'],
 ]
 
 const codeOf = ({ name, error }: Outcome) => [name, error ? (error as Leap0Error).code : 'OK']

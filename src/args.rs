@@ -84,8 +84,10 @@ pub(crate) fn sandbox_id(path: &str, value: &Unknown) -> ArgResult<String> {
     match value.get_type() {
         Ok(ValueType::String) => string(path, value),
         Ok(ValueType::Object) => {
+            // Any object with an `id`, a getter on a class's prototype included: unlike an
+            // option, an id cannot send anything elsewhere.
             let fields = Fields::of(path, Some(*value))?;
-            let id = fields.get("id")?;
+            let id = fields.get_inherited("id")?;
             if id.get_type().ok() != Some(ValueType::String) {
                 return Err(Error::invalid_argument(
                     path,
@@ -122,6 +124,12 @@ impl<'env> Fields<'env> {
         let object = match value {
             None => None,
             Some(value) if is_absent(&value) => None,
+            Some(value) if value.is_array().unwrap_or(false) => {
+                return Err(Error::invalid_argument(
+                    path,
+                    "must be an object, got an array",
+                ));
+            }
             Some(value) => Some(cast(path, &value, ValueType::Object, "an object")?),
         };
         Ok(Fields {
@@ -142,7 +150,26 @@ impl<'env> Fields<'env> {
         format!("{}.{key}", self.path)
     }
 
-    fn get(&self, key: &str) -> ArgResult<Unknown<'env>> {
+    /// The object's own property `key`; `None` when it has none of its own, even if its
+    /// prototype chain has one, so a polluted `Object.prototype` cannot set a base URL, an
+    /// API key or a header.
+    fn get_own(&self, key: &str) -> ArgResult<Option<Unknown<'env>>> {
+        let Some(object) = &self.object else {
+            return Ok(None);
+        };
+        let unreadable = || {
+            clear_thrown(object.value().env);
+            unreadable(&self.path_of(key))
+        };
+        if !object.has_own_property(key).map_err(|_| unreadable())? {
+            return Ok(None);
+        }
+        let value = object.get_named_property::<Unknown>(key);
+        value.map(Some).map_err(|_| unreadable())
+    }
+
+    /// The property `key`, own or inherited.
+    fn get_inherited(&self, key: &str) -> ArgResult<Unknown<'env>> {
         match &self.object {
             Some(object) => object.get_named_property::<Unknown>(key).map_err(|_| {
                 clear_thrown(object.value().env);
@@ -154,11 +181,7 @@ impl<'env> Fields<'env> {
 
     /// The property, or `None` when it is absent, `undefined` or `null`.
     pub(crate) fn optional(&self, key: &str) -> ArgResult<Option<Unknown<'env>>> {
-        if self.object.is_none() {
-            return Ok(None);
-        }
-        let value = self.get(key)?;
-        Ok((!is_absent(&value)).then_some(value))
+        Ok(self.get_own(key)?.filter(|value| !is_absent(value)))
     }
 
     pub(crate) fn required_string(&self, key: &str) -> ArgResult<String> {
@@ -279,7 +302,9 @@ impl<'env> Fields<'env> {
         let mut map = BTreeMap::new();
         for name in names {
             let path = fields.path_of(&name);
-            let value = string(&path, &fields.get(&name)?)?;
+            // A key `Object.keys` listed but that is gone now: a proxy or a getter's doing.
+            let value = fields.get_own(&name)?.ok_or_else(|| unreadable(&path))?;
+            let value = string(&path, &value)?;
             map.insert(name, value);
         }
         Ok(Some(map))

@@ -32,12 +32,14 @@ pub(crate) fn rejected<'env, V: ToNapiValue>(
     PromiseRaw::reject(env, reason)
 }
 
-/// Starts a call. `prepare` reads the call's own arguments and returns the request future;
-/// `finish` turns its result into JavaScript on the JavaScript thread.
+/// Starts a call on `client`. `prepare` reads the call's own arguments and returns the
+/// request future, given the client to send it with; `finish` turns its result into
+/// JavaScript on the JavaScript thread.
 pub(crate) fn start<'env, T, V, Fut>(
     env: &'env Env,
+    client: &leap0::Client,
     options: Option<Unknown<'env>>,
-    prepare: impl FnOnce(leap0::RequestOptions) -> ArgResult<Fut>,
+    prepare: impl FnOnce(leap0::Client, leap0::RequestOptions) -> ArgResult<Fut>,
     finish: impl FnOnce(&Env, T) -> Result<V> + 'static,
 ) -> Result<PromiseRaw<'env, V>>
 where
@@ -51,7 +53,7 @@ where
     };
     let token = CancellationToken::new();
     request.cancellation = Some(token.clone());
-    let work = match prepare(request) {
+    let work = match prepare(client.clone(), request) {
         Ok(work) => work,
         Err(error) => return rejected(env, &error, None),
     };
@@ -67,12 +69,18 @@ where
         }
     }
 
+    let client = client.clone();
     env.spawn_future_with_callback(async move { Ok(work.await) }, move |env, result| {
         let abort_reason = match unwatch {
             Some(stop) => stopped(env, stop)?,
             None => None,
         };
         match (result, abort_reason) {
+            // Closed after the answer arrived but before it reached JavaScript: still in
+            // flight for its caller, so it rejects as close() promises, as an abort would.
+            (Ok(_), None) if client.is_closed() => {
+                Err(errors::to_js(env, &leap0::Error::closed(), None))
+            }
             (Ok(value), None) => finish(env, value),
             (Err(error), None) => Err(errors::to_js(env, &error, None)),
             (Err(error), Some(reason)) if error.is_aborted() => {

@@ -4,6 +4,7 @@
 //! full `tracing` directives such as `leap0=debug,hyper=trace` for anything else. Nothing the
 //! SDK logs carries the API key, a password or a header value.
 
+use std::io::IsTerminal;
 use std::sync::Once;
 
 use tracing_subscriber::EnvFilter;
@@ -23,6 +24,8 @@ pub(crate) fn init(setting: Option<String>) {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
+            // Colour codes only where a person reads them, not in a CI log or a file.
+            .with_ansi(std::io::stderr().is_terminal())
             .with_target(true)
             .try_init();
     });

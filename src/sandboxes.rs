@@ -69,12 +69,12 @@ impl SandboxesClient {
         #[napi(ts_arg_type = "CreateSandboxParams")] params: Option<Unknown<'env>>,
         #[napi(ts_arg_type = "RequestOptions")] options: Option<Unknown<'env>>,
     ) -> Result<PromiseRaw<'env, SandboxValue>> {
-        let client = self.client.clone();
         let bound = self.client.clone();
         start(
             env,
+            &self.client,
             options,
-            move |options| {
+            move |client, options| {
                 let params: leap0::CreateSandboxParams = CreateSandboxParams::read(params)?.into();
                 Ok(async move { client.sandboxes().create(&params, &options).await })
             },
@@ -90,12 +90,12 @@ impl SandboxesClient {
         #[napi(ts_arg_type = "SandboxRef")] sandbox: Unknown<'env>,
         #[napi(ts_arg_type = "RequestOptions")] options: Option<Unknown<'env>>,
     ) -> Result<PromiseRaw<'env, SandboxValue>> {
-        let client = self.client.clone();
         let bound = self.client.clone();
         start(
             env,
+            &self.client,
             options,
-            move |options| {
+            move |client, options| {
                 let id = sandbox_id("sandbox", &sandbox)?;
                 Ok(async move { client.sandboxes().get(&id, &options).await })
             },
@@ -111,11 +111,11 @@ impl SandboxesClient {
         #[napi(ts_arg_type = "ListSandboxesParams")] params: Option<Unknown<'env>>,
         #[napi(ts_arg_type = "RequestOptions")] options: Option<Unknown<'env>>,
     ) -> Result<PromiseRaw<'env, SandboxPage>> {
-        let client = self.client.clone();
         start(
             env,
+            &self.client,
             options,
-            move |options| {
+            move |client, options| {
                 let params: leap0::ListSandboxesParams = ListSandboxesParams::read(params)?.into();
                 Ok(async move { client.sandboxes().list(&params, &options).await })
             },
@@ -131,11 +131,11 @@ impl SandboxesClient {
         #[napi(ts_arg_type = "SandboxRef")] sandbox: Unknown<'env>,
         #[napi(ts_arg_type = "RequestOptions")] options: Option<Unknown<'env>>,
     ) -> Result<PromiseRaw<'env, ()>> {
-        let client = self.client.clone();
         start(
             env,
+            &self.client,
             options,
-            move |options| {
+            move |client, options| {
                 let id = sandbox_id("sandbox", &sandbox)?;
                 Ok(async move { client.sandboxes().delete(&id, &options).await })
             },

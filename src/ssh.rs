@@ -238,11 +238,11 @@ fn create_access<'env>(
     sandbox: ArgResult<String>,
     options: Option<Unknown<'env>>,
 ) -> Result<PromiseRaw<'env, SshAccess>> {
-    let client = client.clone();
     start(
         env,
+        client,
         options,
-        move |options| {
+        move |client, options| {
             let sandbox = sandbox?;
             Ok(async move { client.ssh().create_access(&sandbox, &options).await })
         },
@@ -257,11 +257,11 @@ fn validate_access<'env>(
     credential: Unknown<'env>,
     options: Option<Unknown<'env>>,
 ) -> Result<PromiseRaw<'env, SshValidation>> {
-    let client = client.clone();
     start(
         env,
+        client,
         options,
-        move |options| {
+        move |client, options| {
             let sandbox = sandbox?;
             let credential = SshCredential::read(credential)?;
             Ok(async move {
@@ -281,11 +281,11 @@ fn regenerate_access<'env>(
     access: Unknown<'env>,
     options: Option<Unknown<'env>>,
 ) -> Result<PromiseRaw<'env, SshAccess>> {
-    let client = client.clone();
     start(
         env,
+        client,
         options,
-        move |options| {
+        move |client, options| {
             let sandbox = sandbox?;
             let access = SshAccessRef::read(access)?;
             Ok(async move {
@@ -304,11 +304,11 @@ fn delete_access<'env>(
     access: Unknown<'env>,
     options: Option<Unknown<'env>>,
 ) -> Result<PromiseRaw<'env, ()>> {
-    let client = client.clone();
     start(
         env,
+        client,
         options,
-        move |options| {
+        move |client, options| {
             let sandbox = sandbox?;
             let access = SshAccessRef::read(access)?;
             Ok(async move {

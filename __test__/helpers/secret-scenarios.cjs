@@ -94,6 +94,25 @@ async function runScenarios(leap0, { baseUrl, apiKey, wrongKey, closedPort }) {
     },
   })
   await record('an access of the wrong shape', () => client.ssh.regenerateAccess(sandbox, access))
+  // A server or proxy that echoes the request back into its error answer.
+  await fault('GET', '/v1/sandboxes', {
+    kind: 'status',
+    status: 401,
+    body: { message: `key Bearer ${apiKey} refused`, echo: { [apiKey]: [`Bearer ${apiKey}`] } },
+  })
+  await record('a 401 echoing the key', () => client.sandboxes.list())
+  await fault('GET', '/v1/sandboxes', {
+    kind: 'status',
+    status: 403,
+    body: `${'-'.repeat(100)} forbidden for authorization: Bearer ${apiKey}`,
+  })
+  await record('a text answer echoing the key past a cut', () => client.sandboxes.list())
+  await fault('POST', validatePath, {
+    kind: 'status',
+    status: 400,
+    body: { message: 'bad', errors: [{ field: 'password', error: `${password} is wrong` }] },
+  })
+  await record('a 400 echoing the password', () => client.ssh.validateAccess(sandbox, credential))
 
   await Promise.all([client.close(), wrong.close(), offline.close()])
   return { secrets, outcomes }

@@ -49,7 +49,9 @@ export type Leap0ErrorCode =
 
 /** What a {@link Leap0Error} is built with. */
 export interface Leap0ErrorOptions {
-  /** See {@link Leap0Error.code}. Default: `LEAP0_ERROR`. */
+  /** See {@link Leap0Error.code}. Default: the class's own, such as `NOT_FOUND` for a
+   * `Leap0NotFoundError` (`VALIDATION_ERROR`, `AUTHENTICATION_ERROR`, `ABORTED`, …), and
+   * `LEAP0_ERROR` for a `Leap0Error`. */
   code?: Leap0ErrorCode
   /** See {@link Leap0Error.statusCode}. */
   statusCode?: number

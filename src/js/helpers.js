@@ -6,14 +6,15 @@
   'use strict'
 
   class Leap0Error extends Error {
-    constructor(message, options = {}) {
+    constructor(message, options) {
+      options = options ?? {}
       super(message, options.cause === undefined ? undefined : { cause: options.cause })
       Object.defineProperty(this, 'name', {
         value: new.target.errorName || new.target.name,
         configurable: true,
         writable: true,
       })
-      this.code = options.code || 'LEAP0_ERROR'
+      this.code = options.code || new.target.defaultCode
       this.statusCode = options.statusCode
       this.body = options.body
       this.retryable = options.retryable === true
@@ -22,18 +23,44 @@
     }
   }
 
-  class Leap0ValidationError extends Leap0Error {}
-  class Leap0AuthenticationError extends Leap0Error {}
-  class Leap0PermissionError extends Leap0Error {}
-  class Leap0NotFoundError extends Leap0Error {}
-  class Leap0ConflictError extends Leap0Error {}
-  class Leap0RateLimitError extends Leap0Error {}
-  class Leap0ServerError extends Leap0Error {}
-  class Leap0TimeoutError extends Leap0Error {}
-  class Leap0ConnectionError extends Leap0Error {}
+  // Each class's code when its constructor is given none, as a test double would be built.
+  Leap0Error.defaultCode = 'LEAP0_ERROR'
+  class Leap0ValidationError extends Leap0Error {
+    static defaultCode = 'VALIDATION_ERROR'
+    constructor(message, options) {
+      super(message, options)
+      // Declared as always there: an empty list when the server named no field.
+      if (this.errors === undefined) this.errors = []
+    }
+  }
+  class Leap0AuthenticationError extends Leap0Error {
+    static defaultCode = 'AUTHENTICATION_ERROR'
+  }
+  class Leap0PermissionError extends Leap0Error {
+    static defaultCode = 'PERMISSION_DENIED'
+  }
+  class Leap0NotFoundError extends Leap0Error {
+    static defaultCode = 'NOT_FOUND'
+  }
+  class Leap0ConflictError extends Leap0Error {
+    static defaultCode = 'CONFLICT'
+  }
+  class Leap0RateLimitError extends Leap0Error {
+    static defaultCode = 'RATE_LIMITED'
+  }
+  class Leap0ServerError extends Leap0Error {
+    static defaultCode = 'SERVER_ERROR'
+  }
+  class Leap0TimeoutError extends Leap0Error {
+    static defaultCode = 'TIMEOUT'
+  }
+  class Leap0ConnectionError extends Leap0Error {
+    static defaultCode = 'CONNECTION_ERROR'
+  }
   // Named `AbortError`, as fetch and every AbortSignal-aware API name a cancelled call.
   class Leap0AbortError extends Leap0Error {
     static errorName = 'AbortError'
+    static defaultCode = 'ABORTED'
   }
 
   const classes = {

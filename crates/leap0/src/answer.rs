@@ -5,7 +5,7 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::error::{describe_decode_error, Error, ErrorKind, Result};
+use crate::error::{describe_decode_error, redact, Error, ErrorKind, Result};
 
 /// What came back from one attempt, body read whole.
 pub(crate) struct Answer {
@@ -23,8 +23,9 @@ impl Answer {
     }
 }
 
-/// An answer with a non-success status as an error.
-pub(crate) fn error_answer(answer: &Answer) -> Error {
+/// An answer with a non-success status as an error, without any of `secrets` (the key, a
+/// password the request carried) that the server may have echoed.
+pub(crate) fn error_answer(answer: &Answer, secrets: &[&str]) -> Error {
     let status = answer.status.as_u16();
     if answer.status.is_redirection() {
         // Same-origin redirects were followed already; what is left went elsewhere, or had
@@ -35,9 +36,11 @@ pub(crate) fn error_answer(answer: &Answer) -> Error {
         );
         return error.with_status(status);
     }
-    let raw = String::from_utf8_lossy(&answer.body);
+    // Cut from the text before a message quotes part of it, where half a key would show.
+    let mut raw = String::from_utf8_lossy(&answer.body).into_owned();
+    redact(&mut raw, secrets);
     let parsed = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
-    Error::from_status(status, parsed, &raw)
+    Error::from_status(status, parsed, &raw).without_secrets(secrets)
 }
 
 /// A success answer must carry the one status the contract documents: another 2xx means the

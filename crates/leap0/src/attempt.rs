@@ -16,6 +16,7 @@ pub(crate) async fn attempt_until_done(
     http: &reqwest::Client,
     request: reqwest::Request,
     call: &Call,
+    secrets: &[&str],
     max_retries: u32,
     deadline: Instant,
 ) -> Result<Answer> {
@@ -50,7 +51,7 @@ pub(crate) async fn attempt_until_done(
                 };
                 (
                     failure,
-                    error_answer(&answer).with_retry_after(asked),
+                    error_answer(&answer, secrets).with_retry_after(asked),
                     asked,
                 )
             }

@@ -122,7 +122,7 @@ impl Client {
     }
 
     pub(crate) fn http(&self) -> Result<reqwest::Client> {
-        let closed = || Error::new(ErrorKind::Closed, "client is closed");
+        let closed = || Error::closed();
         if self.is_closed() {
             return Err(closed());
         }

@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::proxy::ProxyEnv;
+use crate::transport::FRAMING_HEADERS;
 use crate::Client;
 
 /// Where the client sends requests when neither the builder nor `LEAP0_BASE_URL` says.
@@ -128,7 +129,7 @@ impl ClientBuilder {
         let api_key = self
             .api_key
             .or_else(|| env(API_KEY_ENV))
-            .filter(|key| !key.trim().is_empty())
+            .filter(|key| !without_bearer(key.trim()).trim().is_empty())
             .ok_or_else(|| {
                 Error::new(
                     ErrorKind::MissingApiKey,
@@ -150,6 +151,13 @@ impl ClientBuilder {
         let auth_name = self.auth_header.as_deref().unwrap_or(DEFAULT_AUTH_HEADER);
         let auth_name = HeaderName::from_bytes(auth_name.trim().as_bytes())
             .map_err(|_| Error::invalid_argument("authHeader", "is not a valid header name"))?;
+        if FRAMING_HEADERS.contains(&auth_name.as_str()) {
+            // Carrying the key, it would frame the request wrongly or name another host.
+            return Err(Error::invalid_argument(
+                "authHeader",
+                "is set by the HTTP client and cannot carry the key",
+            ));
+        }
         let bearer = self.bearer.unwrap_or(true);
         let key = api_key.trim();
         let value = if bearer && !has_bearer_prefix(key) {
@@ -168,6 +176,7 @@ impl ClientBuilder {
         Ok(Settings {
             base_url,
             auth: (auth_name, auth_value),
+            api_key: without_bearer(key).trim().to_owned(),
             timeout,
             max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
             user_agent,
@@ -182,8 +191,28 @@ fn has_bearer_prefix(key: &str) -> bool {
     key.len() > 7 && key.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ")
 }
 
+/// The key without a leading `Bearer ` (any case), so that `"Bearer "` alone counts as no key.
+fn without_bearer(key: &str) -> &str {
+    if key.eq_ignore_ascii_case("bearer") {
+        ""
+    } else if has_bearer_prefix(key) {
+        &key[7..]
+    } else {
+        key
+    }
+}
+
+/// Longest base URL accepted, so that with the longest ids a call's URL stays sendable.
+const MAX_BASE_URL_BYTES: usize = 8 * 1024;
+
 fn parse_base_url(raw: &str) -> Result<Url> {
     let raw = raw.trim();
+    if raw.len() > MAX_BASE_URL_BYTES {
+        return Err(Error::invalid_argument(
+            "baseUrl",
+            format!("is longer than {MAX_BASE_URL_BYTES} bytes"),
+        ));
+    }
     let url = Url::parse(raw).map_err(|e| {
         // Quoted to help find the typo, unless it may carry a password (`user:pw@host`).
         let shown = match raw.contains('@') {
@@ -223,6 +252,8 @@ fn parse_base_url(raw: &str) -> Result<Url> {
 pub(crate) struct Settings {
     pub(crate) base_url: Url,
     pub(crate) auth: (HeaderName, HeaderValue),
+    /// The key as sent, so that a server echoing it back is not shown to the caller.
+    pub(crate) api_key: String,
     pub(crate) timeout: Duration,
     pub(crate) max_retries: u32,
     pub(crate) user_agent: String,
@@ -272,7 +303,9 @@ mod tests {
 
     #[test]
     fn a_missing_or_blank_key_is_refused() {
-        for builder in [ClientBuilder::new(), ClientBuilder::new().api_key("  ")] {
+        let blank =
+            ["  ", "Bearer ", "bearer", " BEARER    "].map(|key| ClientBuilder::new().api_key(key));
+        for builder in [vec![ClientBuilder::new()], blank.to_vec()].concat() {
             let error = builder.resolve(no_env).err().expect("no key");
             assert_eq!(error.kind(), ErrorKind::MissingApiKey);
         }
@@ -347,6 +380,19 @@ mod tests {
             .expect("valid");
         assert_eq!(settings.auth.0.as_str(), "leap0-authorization");
         assert_eq!(settings.auth.1.to_str().ok(), Some("abc"));
+    }
+
+    #[test]
+    fn a_framing_header_cannot_carry_the_key() {
+        for name in ["host", "Content-Length", "transfer-encoding"] {
+            let error = ClientBuilder::new()
+                .api_key("k")
+                .auth_header(name)
+                .resolve(no_env)
+                .err()
+                .expect("refused");
+            assert_eq!(error.field_errors()[0].field, "authHeader", "{name}");
+        }
     }
 
     #[test]

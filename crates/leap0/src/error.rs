@@ -119,6 +119,11 @@ impl Error {
         Error::new(ErrorKind::Aborted, "the call was aborted")
     }
 
+    /// The error of a call on a closed client.
+    pub fn closed() -> Self {
+        Error::new(ErrorKind::Closed, "client is closed")
+    }
+
     pub(crate) fn with_source(
         mut self,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -146,6 +151,24 @@ impl Error {
 
     pub(crate) fn with_retry_after(mut self, delay: Option<Duration>) -> Self {
         self.inner.retry_after = delay;
+        self
+    }
+
+    /// The error with each of `secrets` cut out of the text the server sent (message, body,
+    /// field list): a server or proxy that echoes the request back must not show the key or
+    /// a password to whoever reads the error. Secrets shorter than [`MIN_REDACTED_BYTES`]
+    /// are left alone: cutting every `k` out of a message would leave nothing to read, and
+    /// so short a value guards nothing.
+    pub(crate) fn without_secrets(mut self, secrets: &[&str]) -> Self {
+        let inner = &mut self.inner;
+        redact(&mut inner.message, secrets);
+        if let Some(body) = &mut inner.body {
+            redact_json(body, secrets);
+        }
+        for field_error in &mut inner.field_errors {
+            redact(&mut field_error.field, secrets);
+            redact(&mut field_error.error, secrets);
+        }
         self
     }
 
@@ -255,6 +278,39 @@ impl Inner {
     }
 }
 
+/// Shortest secret [`Error::without_secrets`] cuts out.
+pub(crate) const MIN_REDACTED_BYTES: usize = 8;
+
+const REDACTED: &str = "[redacted]";
+
+/// Replaces each of `secrets` of at least [`MIN_REDACTED_BYTES`] in `text`.
+pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
+    for secret in secrets.iter().filter(|s| s.len() >= MIN_REDACTED_BYTES) {
+        if text.contains(secret) {
+            *text = text.replace(secret, REDACTED);
+        }
+    }
+}
+
+/// Cuts the secrets out of every string in `value`, object keys included.
+fn redact_json(value: &mut serde_json::Value, secrets: &[&str]) {
+    match value {
+        serde_json::Value::String(text) => redact(text, secrets),
+        serde_json::Value::Array(items) => {
+            items.iter_mut().for_each(|item| redact_json(item, secrets));
+        }
+        serde_json::Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (mut key, mut item) in entries {
+                redact(&mut key, secrets);
+                redact_json(&mut item, secrets);
+                map.insert(key, item);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// At most 120 characters of a body, on one line, for a message.
 pub(crate) fn snippet(raw: &str) -> String {
     let flat: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -333,6 +389,33 @@ mod tests {
         let described = describe_decode_error(&error);
         assert!(!described.contains("hunter2"), "{described}");
         assert!(described.contains("invalid type: string"), "{described}");
+    }
+
+    #[test]
+    fn echoed_secrets_are_cut_from_message_body_and_fields() {
+        let key = "sk-echoed-key-123";
+        let body = serde_json::json!({
+            "message": format!("bad key Bearer {key}"),
+            "echo": {"headers": [format!("authorization: Bearer {key}")], key: 1},
+            "errors": [{"field": "password", "error": "hunter2-hunter2 is wrong"}]
+        });
+        let raw = body.to_string();
+        let error = Error::from_status(400, Some(body), &raw).without_secrets(&[
+            key,
+            "hunter2-hunter2",
+            "short",
+        ]);
+        let shown = format!("{} {:?} {:?}", error, error.body(), error.field_errors());
+        assert!(
+            !shown.contains(key) && !shown.contains("hunter2"),
+            "{shown}"
+        );
+        assert_eq!(error.message(), "bad key Bearer [redacted]");
+        assert_eq!(error.field_errors()[0].error, "[redacted] is wrong");
+
+        let text = Error::from_status(401, None, &format!("denied for {key}"));
+        let text = text.without_secrets(&[key]);
+        assert!(!format!("{text} {:?}", text.body()).contains(key), "{text}");
     }
 
     #[test]

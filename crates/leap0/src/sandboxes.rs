@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use crate::error::{Error, Result};
 use crate::models::{NetworkPolicy, Sandbox, SandboxPage};
 use crate::retry::Safety;
-use crate::transport::{segment, Call, RequestOptions};
+use crate::transport::{check_length, segment, Call, RequestOptions};
 use crate::Client;
 
 /// The template a sandbox is created from when none is named.
@@ -38,7 +38,10 @@ impl CreateSandboxParams {
     fn to_wire(&self) -> Result<Value> {
         let template = self.template_name.as_deref().unwrap_or(DEFAULT_TEMPLATE);
         if template.trim().is_empty() {
-            return Err(Error::invalid_argument("templateName", "must not be empty"));
+            return Err(Error::invalid_argument(
+                "params.templateName",
+                "must not be empty",
+            ));
         }
         let mut body = Map::new();
         body.insert("template_name".into(), json!(template));
@@ -51,7 +54,7 @@ impl CreateSandboxParams {
         if let Some(minutes) = self.timeout_min {
             let seconds = minutes
                 .checked_mul(60)
-                .ok_or_else(|| Error::invalid_argument("timeoutMin", "is too large"))?;
+                .ok_or_else(|| Error::invalid_argument("params.timeoutMin", "is too large"))?;
             body.insert("timeout".into(), json!(seconds));
         }
         if let Some(auto_pause) = self.auto_pause {
@@ -61,8 +64,9 @@ impl CreateSandboxParams {
             body.insert("env_vars".into(), json!(env_vars));
         }
         if let Some(policy) = &self.network_policy {
-            let policy = serde_json::to_value(policy)
-                .map_err(|_| Error::invalid_argument("networkPolicy", "cannot be sent as JSON"))?;
+            let policy = serde_json::to_value(policy).map_err(|_| {
+                Error::invalid_argument("params.networkPolicy", "cannot be sent as JSON")
+            })?;
             body.insert("network_policy".into(), policy);
         }
         Ok(Value::Object(body))
@@ -85,21 +89,26 @@ pub struct ListSandboxesParams {
 }
 
 impl ListSandboxesParams {
-    fn to_query(&self) -> Vec<(&'static str, String)> {
+    fn to_query(&self) -> Result<Vec<(&'static str, String)>> {
         let mut query = Vec::new();
-        let pairs = [
-            ("state", self.state.clone()),
-            ("sort", self.sort.clone()),
-            ("order-by", self.order_by.clone()),
-            ("page", self.page.map(|p| p.to_string())),
-            ("page-size", self.page_size.map(|p| p.to_string())),
+        let texts = [
+            ("state", "params.state", &self.state),
+            ("sort", "params.sort", &self.sort),
+            ("order-by", "params.orderBy", &self.order_by),
         ];
-        for (name, value) in pairs {
+        for (name, field, value) in texts {
             if let Some(value) = value {
-                query.push((name, value));
+                check_length(field, value)?;
+                query.push((name, value.clone()));
             }
         }
-        query
+        let numbers = [("page", self.page), ("page-size", self.page_size)];
+        for (name, value) in numbers {
+            if let Some(value) = value {
+                query.push((name, value.to_string()));
+            }
+        }
+        Ok(query)
     }
 }
 
@@ -122,6 +131,7 @@ impl Sandboxes<'_> {
             body: Some(params.to_wire()?),
             expected: StatusCode::CREATED,
             safety: Safety::CreatesOrChanges,
+            secret: None,
         };
         self.client.call_json(call, options).await
     }
@@ -135,6 +145,7 @@ impl Sandboxes<'_> {
             body: None,
             expected: StatusCode::OK,
             safety: Safety::Repeatable,
+            secret: None,
         };
         self.client.call_json(call, options).await
     }
@@ -148,10 +159,11 @@ impl Sandboxes<'_> {
         let call = Call {
             method: Method::GET,
             path: "/v1/sandboxes".to_owned(),
-            query: params.to_query(),
+            query: params.to_query()?,
             body: None,
             expected: StatusCode::OK,
             safety: Safety::Repeatable,
+            secret: None,
         };
         self.client.call_json(call, options).await
     }
@@ -165,6 +177,7 @@ impl Sandboxes<'_> {
             body: None,
             expected: StatusCode::NO_CONTENT,
             safety: Safety::Repeatable,
+            secret: None,
         };
         self.client.call_empty(call, options).await
     }
@@ -202,11 +215,21 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            params.to_query(),
-            vec![
+            params.to_query().ok(),
+            Some(vec![
                 ("order-by", "asc".to_owned()),
                 ("page-size", "5".to_owned())
-            ]
+            ])
         );
+    }
+
+    #[test]
+    fn a_query_value_too_long_for_a_url_is_refused_naming_the_param() {
+        let params = ListSandboxesParams {
+            state: Some("x".repeat(70_000)),
+            ..Default::default()
+        };
+        let error = params.to_query().expect_err("too long");
+        assert_eq!(error.field_errors()[0].field, "params.state");
     }
 }

@@ -37,6 +37,7 @@ impl Ssh<'_> {
             body: None,
             expected: StatusCode::CREATED,
             safety: Safety::CreatesOrChanges,
+            secret: None,
         };
         self.client.call_json(call, options).await
     }
@@ -57,6 +58,7 @@ impl Ssh<'_> {
             body: Some(json!({ "password": password })),
             expected: StatusCode::OK,
             safety: Safety::Repeatable,
+            secret: Some(password.to_owned()),
         };
         self.client.call_json(call, options).await
     }
@@ -76,6 +78,7 @@ impl Ssh<'_> {
             body: None,
             expected: StatusCode::OK,
             safety: Safety::CreatesOrChanges,
+            secret: None,
         };
         self.client.call_json(call, options).await
     }
@@ -94,6 +97,7 @@ impl Ssh<'_> {
             body: None,
             expected: StatusCode::NO_CONTENT,
             safety: Safety::Repeatable,
+            secret: None,
         };
         self.client.call_empty(call, options).await
     }

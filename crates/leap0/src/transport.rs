@@ -55,11 +55,17 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
+/// Longest id or query value sent, in bytes. Leap0's ids are a few dozen characters; far
+/// past this the URL outgrows what the HTTP stack can send (64 KiB), which it would only
+/// report at send time, as a dropped connection.
+pub(crate) const MAX_ARGUMENT_BYTES: usize = 1024;
+
 /// An id as one percent-encoded path segment. `field` names the argument in errors.
 pub(crate) fn segment(field: &str, id: &str) -> Result<String> {
     if id.is_empty() {
         return Err(Error::invalid_argument(field, "must not be empty"));
     }
+    check_length(field, id)?;
     // `.` and `..` cannot be one segment: URL parsers resolve them, encoded or not.
     if id == "." || id == ".." {
         return Err(Error::invalid_argument(
@@ -70,11 +76,22 @@ pub(crate) fn segment(field: &str, id: &str) -> Result<String> {
     Ok(utf8_percent_encode(id, SEGMENT).to_string())
 }
 
+/// Refuses an argument too long to send in a URL.
+pub(crate) fn check_length(field: &str, value: &str) -> Result<()> {
+    if value.len() > MAX_ARGUMENT_BYTES {
+        return Err(Error::invalid_argument(
+            field,
+            format!("is longer than {MAX_ARGUMENT_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
+
 /// Headers that frame the message or steer the connection. Set by hand they would
 /// disagree with the body actually sent (a `content-length` of 10 on a bodiless GET leaves
 /// the server reading the next request on the connection as this one's body), or send the
 /// key to another virtual host.
-const FRAMING_HEADERS: [&str; 9] = [
+pub(crate) const FRAMING_HEADERS: [&str; 9] = [
     "content-length",
     "transfer-encoding",
     "host",
@@ -96,6 +113,9 @@ pub(crate) struct Call {
     /// The one status the contract documents for success.
     pub(crate) expected: StatusCode,
     pub(crate) safety: Safety,
+    /// A value the request carries (a password) that no error may show, even if the server
+    /// echoes it; the API key is always treated so.
+    pub(crate) secret: Option<String>,
 }
 
 /// Longest path segment a call's description shows whole; longer ones (a runaway id) are
@@ -158,7 +178,9 @@ impl Client {
         let deadline = deadline_after(timeout);
         let request = self.build_request(&http, call, options)?;
         let max_retries = options.max_retries.unwrap_or(settings.max_retries);
-        let attempts = attempt_until_done(&http, request, call, max_retries, deadline);
+        let secrets = [Some(settings.api_key.as_str()), call.secret.as_deref()];
+        let secrets: Vec<&str> = secrets.into_iter().flatten().collect();
+        let attempts = attempt_until_done(&http, request, call, &secrets, max_retries, deadline);
         let cancellation = options.cancellation.clone();
         let aborted = async move {
             match cancellation {
@@ -169,7 +191,7 @@ impl Client {
         tokio::select! {
             biased;
             () = self.inner.closed.cancelled() => {
-                Err(Error::new(ErrorKind::Closed, "client is closed"))
+                Err(Error::closed())
             }
             () = aborted => Err(Error::aborted()),
             () = tokio::time::sleep_until(deadline) => {
@@ -194,11 +216,21 @@ impl Client {
         if !call.query.is_empty() {
             url.query_pairs_mut().extend_pairs(call.query.iter());
         }
+        let body = match &call.body {
+            Some(body) => Some(serde_json::to_vec(body).map_err(|e| {
+                Error::new(ErrorKind::InvalidArgument, "request body is not JSON").with_source(e)
+            })?),
+            None => None,
+        };
+        // The call's own headers replace these, rather than being sent beside them.
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        if body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
         headers.insert(settings.auth.0.clone(), settings.auth.1.clone());
         for (name, value) in &options.headers {
-            let field = format!("headers.{name}");
+            let field = format!("options.headers.{name}");
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| Error::invalid_argument(&field, "is not a valid header name"))?;
             if FRAMING_HEADERS.contains(&name.as_str()) {
@@ -213,11 +245,8 @@ impl Client {
             headers.insert(name, value);
         }
         let mut builder = http.request(call.method.clone(), url).headers(headers);
-        if let Some(body) = &call.body {
-            let bytes = serde_json::to_vec(body).map_err(|e| {
-                Error::new(ErrorKind::InvalidArgument, "request body is not JSON").with_source(e)
-            })?;
-            builder = builder.header(CONTENT_TYPE, "application/json").body(bytes);
+        if let Some(bytes) = body {
+            builder = builder.body(bytes);
         }
         builder.build().map_err(|e| {
             Error::new(ErrorKind::InvalidArgument, "could not build the request").with_source(e)
@@ -267,7 +296,7 @@ mod tests {
 
     #[test]
     fn a_runaway_id_is_cut_in_the_description() {
-        let id = segment("sandbox", &"é".repeat(1_000_000)).expect("an id");
+        let id = utf8_percent_encode(&"é".repeat(1_000_000), SEGMENT).to_string();
         let call = Call {
             method: Method::POST,
             path: format!("/v1/sandbox/{id}/ssh/access"),
@@ -275,11 +304,20 @@ mod tests {
             body: None,
             expected: StatusCode::CREATED,
             safety: crate::retry::Safety::CreatesOrChanges,
+            secret: None,
         };
         let shown = call.describe();
         assert!(shown.len() < 200, "{shown}");
         assert!(shown.starts_with("POST /v1/sandbox/%C3%A9"), "{shown}");
         assert!(shown.ends_with("…(6000000 bytes)/ssh/access"), "{shown}");
+    }
+
+    #[test]
+    fn an_id_too_long_for_a_url_is_refused() {
+        let error = segment("sandbox", &"x".repeat(70_000)).expect_err("too long");
+        assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+        assert_eq!(error.field_errors()[0].field, "sandbox");
+        assert!(segment("sandbox", &"x".repeat(MAX_ARGUMENT_BYTES)).is_ok());
     }
 
     #[test]

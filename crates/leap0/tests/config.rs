@@ -159,7 +159,10 @@ async fn headers_that_frame_the_request_cannot_be_overridden() {
             .await
             .expect_err("refused");
         assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{name}");
-        assert_eq!(error.field_errors()[0].field, format!("headers.{name}"));
+        assert_eq!(
+            error.field_errors()[0].field,
+            format!("options.headers.{name}")
+        );
     }
     assert!(server.requests().is_empty(), "nothing was sent");
 }
