@@ -142,4 +142,23 @@ describe('ssh', () => {
     expect(await fixture.emulator.stats()).toEqual(before)
     await sandbox.delete()
   })
+
+  it('refuses a password with a lone surrogate rather than sending another one', async () => {
+    const sandbox = await fixture.client.sandboxes.create()
+    const access = await fixture.client.ssh.createAccess(sandbox)
+    const before = await fixture.emulator.stats()
+
+    const call = fixture.client.ssh.validateAccess(sandbox, {
+      id: access.id,
+      password: `${access.password}\ud800`,
+    })
+
+    await expect(call).rejects.toMatchObject({
+      name: 'Leap0ValidationError',
+      code: 'INVALID_ARGUMENT',
+      errors: [{ field: 'credential.password', error: expect.stringMatching(/lone surrogate/) }],
+    })
+    expect(await fixture.emulator.stats()).toEqual(before)
+    await sandbox.delete()
+  })
 })

@@ -74,9 +74,13 @@ fn cast<V: FromNapiValue>(
     unsafe { value.cast::<V>() }.map_err(|_| unreadable(path))
 }
 
-/// A string argument, such as a sandbox id.
+/// A string argument, such as a sandbox id. Read as UTF-16 first: a lone surrogate would
+/// otherwise become U+FFFD, and a different id or password than the caller's be sent.
 pub(crate) fn string(path: &str, value: &Unknown) -> ArgResult<String> {
-    cast(path, value, ValueType::String, "a string")
+    let units: Utf16String = cast(path, value, ValueType::String, "a string")?;
+    String::from_utf16(&units).map_err(|_| {
+        Error::invalid_argument(path, "must be well-formed Unicode, without lone surrogates")
+    })
 }
 
 /// A sandbox given as its id or as any object with a string `id`.
