@@ -1,4 +1,4 @@
-//! `leap0-emulator`: runs the emulator until SIGINT or SIGTERM. Its first stdout line is
+//! `leap0-emulator`: runs the emulator until SIGINT, SIGTERM or SIGHUP. Its first stdout line is
 //! the JSON object telling where it listens; logs go to stderr, filtered by `LEAP0_LOG`.
 
 use std::io::{IsTerminal, Write};
@@ -72,18 +72,19 @@ fn log_filter() -> EnvFilter {
         .fold(filter, EnvFilter::add_directive)
 }
 
-/// Registers for SIGINT and SIGTERM at once, so a signal sent right after the startup line
-/// is read already finds a handler instead of killing the process; resolves on the first.
+/// Registers for SIGINT, SIGTERM and SIGHUP before anything starts, so a signal sent at
+/// any point after this, even before the startup line, stops the emulator cleanly; resolves
+/// on the first. SIGHUP too: the sandboxes' processes run in sessions of their own, so
+/// closing the terminal the emulator runs in reaches only the emulator, and dying of it
+/// would leave them running.
 #[cfg(unix)]
 fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
+    use futures_util::StreamExt;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook_tokio::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-        }
+        let signal = signals.next().await;
+        tracing::debug!(?signal, "stopping on a signal");
     })
 }
 
@@ -124,8 +125,15 @@ async fn main() -> ExitCode {
     let emulator = match Emulator::start(config).await {
         Ok(emulator) => emulator,
         Err(err) => {
-            let source = std::error::Error::source(&err).map(ToString::to_string);
-            tracing::error!(error = %err, source, "emulator did not start");
+            // The whole chain: the last link says why (not a directory, permission denied).
+            let mut causes = Vec::new();
+            let mut source = std::error::Error::source(&err);
+            while let Some(cause) = source {
+                causes.push(cause.to_string());
+                source = cause.source();
+            }
+            let causes = causes.join(": ");
+            tracing::error!(error = %err, causes, "emulator did not start");
             return ExitCode::FAILURE;
         }
     };

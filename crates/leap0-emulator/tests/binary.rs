@@ -225,3 +225,60 @@ async fn trace_logs_never_show_the_api_key_or_a_password() {
         }
     }
 }
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn sighup_stops_it_cleanly_as_sigterm_does() {
+    let mut child = spawn(&[], "warn");
+    let _ = read_startup_line(&mut child);
+
+    signal(&child, "HUP");
+
+    let status = wait_with_deadline(&mut child, Duration::from_secs(10));
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "stopped cleanly, not killed by the signal"
+    );
+}
+
+#[test]
+fn a_sigterm_at_any_moment_of_startup_stops_it() {
+    for delay_ms in 0..12 {
+        let mut child = spawn(&[], "warn");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        signal(&child, "TERM");
+        // Before the handler: killed by the signal; after it: exit 0. Never running on.
+        let status = wait_with_deadline(&mut child, Duration::from_secs(10));
+        assert!(
+            status.code().is_none_or(|code| code == 0),
+            "{delay_ms} ms: {status}"
+        );
+    }
+}
+
+#[test]
+fn a_data_dir_it_cannot_use_is_reported_with_the_reason() {
+    let file = common::data_dir();
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "not a directory").unwrap();
+    let output = Command::new(BINARY)
+        .args(["--data-dir", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("emulator did not start"), "{stderr}");
+    assert!(
+        stderr.contains("Not a directory") || stderr.contains("File exists"),
+        "{stderr}"
+    );
+}

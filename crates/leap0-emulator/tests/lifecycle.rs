@@ -140,3 +140,26 @@ async fn dropping_the_handle_stops_the_server() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn sandbox_dirs_a_killed_emulator_left_are_removed_by_the_next_alone() {
+    let config = config();
+    let root = config.data_dir.join("sandboxes");
+    let leftover = root.join("sbx-0123456789abcdef");
+    let unrelated = root.join("not-a-sandbox");
+    std::fs::create_dir_all(&leftover).unwrap();
+    std::fs::create_dir_all(&unrelated).unwrap();
+
+    let (first, api) = start_with(config.clone()).await;
+    assert!(!leftover.exists(), "the leftover is removed");
+    assert!(unrelated.exists(), "anything else is left alone");
+
+    // While one runs, another on the same data dir removes nothing of it.
+    let sandbox = api.sandbox().await;
+    let live = first.store().sandbox_dir(&sandbox);
+    assert!(live.exists());
+    let (second, _) = start_with(config).await;
+    assert!(live.exists(), "a running emulator's sandbox stays");
+    second.shutdown().await;
+    first.shutdown().await;
+}

@@ -41,3 +41,28 @@ async fn files_go_in_and_out_of_the_sandbox_dir_intact() {
     assert!(missing.is_err());
     sftp.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn symlinks_and_sockets_keep_their_file_type() {
+    let (emulator, api) = common::start().await;
+    let sandbox = api.sandbox().await;
+    let access = Credential::from_body(&api.access(&sandbox).await);
+    let connection = ssh_support::login(&emulator, &access).await;
+    let channel = connection.channel_open_session().await.unwrap();
+    channel.request_subsystem(true, "sftp").await.unwrap();
+    let sftp = SftpSession::new(channel.into_stream()).await.unwrap();
+    let dir = emulator.store().sandbox_dir(&sandbox);
+    std::fs::write(dir.join("target.txt"), "hello").unwrap();
+    std::os::unix::fs::symlink("target.txt", dir.join("link")).unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(dir.join("sock")).unwrap();
+
+    let link = sftp.symlink_metadata("link").await.unwrap();
+    assert!(link.is_symlink(), "{:o}", link.permissions.unwrap_or(0));
+    let socket = sftp.symlink_metadata("sock").await.unwrap();
+    let mode = socket.permissions.unwrap_or(0);
+    assert_eq!(mode & 0o170000, 0o140000, "a socket, not a file: {mode:o}");
+    let entries: Vec<_> = sftp.read_dir(".").await.unwrap().collect();
+    let listed = entries.iter().find(|e| e.file_name() == "link").unwrap();
+    assert!(listed.metadata().is_symlink());
+    sftp.close().await.unwrap();
+}

@@ -109,7 +109,7 @@ pub fn network_policy(value: &Value) -> Result<(), Vec<String>> {
     }
     string_list(policy, "allow_domains", 50, &mut errors);
     let cidrs = string_list(policy, "allow_cidrs", 10, &mut errors);
-    if let Some(bad) = cidrs.iter().find(|cidr| !is_cidr(cidr)) {
+    for bad in cidrs.iter().filter(|cidr| !is_cidr(cidr)) {
         errors.push(format!("allow_cidrs entry {bad:?} is not a CIDR range"));
     }
     if let Some(transforms) = optional(policy, "transforms") {

@@ -82,6 +82,9 @@ pub struct Store {
     sandboxes_root: PathBuf,
     max_sandboxes: usize,
     ssh_ttl: Duration,
+    /// `<sandboxes root>/.lock`, locked shared for the store's life by every emulator on
+    /// this data dir, so one starting alone knows the sandbox dirs it finds are leftovers.
+    _in_use: std::fs::File,
 }
 
 /// A deleted sandbox's directory, still to be removed from disk.
@@ -108,6 +111,59 @@ impl SandboxDir {
     }
 }
 
+/// Locks `root` as used by this emulator. The first emulator on a data dir, with no other
+/// running, removes the sandbox dirs an emulator that was killed left there: the store is in
+/// memory, so nothing will ever delete them otherwise.
+fn claim_sandboxes_root(root: &Path) -> io::Result<std::fs::File> {
+    use rustix::fs::{flock, FlockOperation};
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(root.join(".lock"))?;
+    if flock(&lock, FlockOperation::NonBlockingLockExclusive).is_ok() {
+        remove_leftover_sandbox_dirs(root);
+    }
+    // Shared from here on; waits only while another emulator clears its leftovers.
+    flock(&lock, FlockOperation::LockShared)?;
+    Ok(lock)
+}
+
+/// Removes the `sbx-…` directories in `root`, and nothing else: a `--data-dir` may point
+/// where other files live.
+fn remove_leftover_sandbox_dirs(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_sandbox = entry.file_name().to_str().is_some_and(is_sandbox_id)
+            && entry.file_type().is_ok_and(|kind| kind.is_dir());
+        if !is_sandbox {
+            continue;
+        }
+        let path = entry.path();
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => tracing::info!(path = %path.display(), "removed a leftover sandbox dir"),
+            Err(err) => tracing::warn!(
+                path = %path.display(), error = %err, "leftover sandbox dir not removed"
+            ),
+        }
+    }
+}
+
+/// Whether `name` has the shape of the ids [`Store::create_sandbox`] gives.
+fn is_sandbox_id(name: &str) -> bool {
+    name.strip_prefix("sbx-").is_some_and(|rest| {
+        rest.len() == SANDBOX_ID_CHARS
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
+/// Random characters after `sbx-` in a sandbox id.
+const SANDBOX_ID_CHARS: usize = 16;
+
 impl Store {
     /// A store keeping sandbox directories under `<data_dir>/sandboxes`, which it creates.
     pub fn open(
@@ -116,15 +172,18 @@ impl Store {
         ssh_ttl: Duration,
     ) -> Result<Self, StoreError> {
         let sandboxes_root = data_dir.join("sandboxes");
-        std::fs::create_dir_all(&sandboxes_root).map_err(|source| StoreError::Io {
+        let io_error = |source| StoreError::Io {
             path: sandboxes_root.clone(),
             source,
-        })?;
+        };
+        std::fs::create_dir_all(&sandboxes_root).map_err(io_error)?;
+        let in_use = claim_sandboxes_root(&sandboxes_root).map_err(io_error)?;
         Ok(Self {
             inner: Mutex::new(Inner::default()),
             sandboxes_root,
             max_sandboxes,
             ssh_ttl,
+            _in_use: in_use,
         })
     }
 
@@ -212,7 +271,7 @@ impl Store {
             source,
         };
         loop {
-            let id = secrets::prefixed_id("sbx-", 16)?;
+            let id = secrets::prefixed_id("sbx-", SANDBOX_ID_CHARS)?;
             let dir = self.sandbox_dir(&id);
             match std::fs::create_dir(&dir) {
                 Ok(()) => return Ok((id, dir)),

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, SeekFrom};
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::PathBuf;
 
 use russh_sftp::protocol::{
@@ -12,6 +12,34 @@ use russh_sftp::server::StatusReply;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::{bad_handle, io_error, normalize, set_attrs, status, Target};
+
+/// `metadata` as SFTP attributes, with the file type as the file system gives it. russh-sftp's
+/// own conversion marks everything that is not a directory as a regular file on top, which
+/// turns a socket into a regular file and a device into a symlink.
+fn attributes(metadata: &std::fs::Metadata) -> FileAttributes {
+    let mut attrs = FileAttributes::from(metadata);
+    attrs.permissions = Some(metadata.mode());
+    attrs
+}
+
+/// A directory entry, with the `ls -l` line OpenSSH's `ls -l` prints as it is. russh-sftp's
+/// line knows only directories and files, so a symlink would show as a file.
+fn listed(name: String, metadata: &std::fs::Metadata) -> File {
+    let mut file = File::new(name, attributes(metadata));
+    let kind = metadata.file_type();
+    let letter = match () {
+        () if kind.is_symlink() => 'l',
+        () if kind.is_dir() => 'd',
+        () if kind.is_fifo() => 'p',
+        () if kind.is_char_device() => 'c',
+        () if kind.is_block_device() => 'b',
+        () if kind.is_socket() => 's',
+        () => '-',
+    };
+    let rest = file.longname.get(1..).unwrap_or_default();
+    file.longname = format!("{letter}{rest}");
+    file
+}
 
 /// The most one read answers with; OpenSSH asks for 32 KiB to 255 KiB at a time.
 const MAX_READ: u32 = 256 * 1024;
@@ -143,7 +171,7 @@ impl russh_sftp::server::Handler for Sftp {
             .map_err(io_error)?;
         Ok(Attrs {
             id,
-            attrs: FileAttributes::from(&metadata),
+            attrs: attributes(&metadata),
         })
     }
 
@@ -153,7 +181,7 @@ impl russh_sftp::server::Handler for Sftp {
             .map_err(io_error)?;
         Ok(Attrs {
             id,
-            attrs: FileAttributes::from(&metadata),
+            attrs: attributes(&metadata),
         })
     }
 
@@ -161,7 +189,7 @@ impl russh_sftp::server::Handler for Sftp {
         let metadata = self.file(&handle)?.metadata().await.map_err(io_error)?;
         Ok(Attrs {
             id,
-            attrs: FileAttributes::from(&metadata),
+            attrs: attributes(&metadata),
         })
     }
 
@@ -202,7 +230,7 @@ impl russh_sftp::server::Handler for Sftp {
                 continue;
             };
             let name = entry.file_name().to_string_lossy().into_owned();
-            files.push(File::new(name, FileAttributes::from(&metadata)));
+            files.push(listed(name, &metadata));
         }
         let handle = self.add(Open::Dir(Some(files)));
         Ok(Handle { id, handle })
@@ -297,5 +325,28 @@ impl russh_sftp::server::Handler for Sftp {
             .await
             .map_err(io_error)?;
         Ok(status(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_say_what_kind_of_file_it_is() {
+        let dir = std::env::temp_dir().join(format!("leap0-sftp-names-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("file"), "x").unwrap();
+        let _ = std::fs::remove_file(dir.join("link"));
+        std::os::unix::fs::symlink("file", dir.join("link")).unwrap();
+
+        let first = |name: &str| {
+            let metadata = std::fs::symlink_metadata(dir.join(name)).unwrap();
+            listed(name.to_owned(), &metadata).longname.chars().next()
+        };
+        assert_eq!(first("link"), Some('l'));
+        assert_eq!(first("file"), Some('-'));
+        assert_eq!(first("."), Some('d'));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
