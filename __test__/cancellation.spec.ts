@@ -356,6 +356,18 @@ describe('close', () => {
     expect((await listing).error).toMatchObject({ name: 'Leap0Error', code: 'CLIENT_CLOSED' })
   })
 
+  it('rejects a call whose error answer arrived but had not reached JavaScript yet', async () => {
+    const closing = new Leap0Client({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl })
+    await closing.sandboxes.list()
+
+    const creating = settle(() => closing.sandboxes.create({ vcpu: 99 }))
+    const until = performance.now() + 150
+    while (performance.now() < until);
+    await closing.close()
+
+    expect((await creating).error).toMatchObject({ code: 'CLIENT_CLOSED' })
+  })
+
   it('can be called twice, and rejects later calls without sending them', async () => {
     const closing = new Leap0Client({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl })
     await closing.sandboxes.list()

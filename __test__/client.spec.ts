@@ -99,7 +99,7 @@ describe('Leap0Client', () => {
   })
 
   it('refuses a header that frames the request as the one carrying the key', () => {
-    for (const authHeader of ['host', 'Content-Length', 'transfer-encoding']) {
+    for (const authHeader of ['host', 'Content-Length', 'transfer-encoding', 'content-type']) {
       const build = () => new Leap0Client({ apiKey: 'k', authHeader })
       expect(build).toThrow(Leap0ValidationError)
       expect(build).toThrow(`authHeader is set by the HTTP client and cannot carry the key`)
@@ -127,6 +127,22 @@ describe('Leap0Client', () => {
     }
     expect(server.seen).toHaveLength(0)
     await server.close()
+  })
+
+  it('reads options a class gives through getters of its own', async () => {
+    class Settings {
+      get apiKey() {
+        return emulator.apiKey
+      }
+      get baseUrl() {
+        return emulator.baseUrl
+      }
+    }
+    const client = new Leap0Client(new Settings())
+
+    expect(client.baseUrl).toBe(`${emulator.baseUrl}/`)
+    await expect(client.sandboxes.list()).resolves.toMatchObject({ totalItems: 0 })
+    await client.close()
   })
 
   it('refuses an array as options', () => {
@@ -201,6 +217,21 @@ describe('Leap0Client', () => {
     ).rejects.toBeInstanceOf(Leap0Error)
 
     expect(server.seen[0]['x-request-id']).toBe('abc')
+    await server.close()
+  })
+
+  it('refuses a per-call header given twice in different cases', async () => {
+    const server = await recordingServer()
+    const client = new Leap0Client({ apiKey: 'k', baseUrl: server.baseUrl })
+
+    const listing = client.sandboxes.list(undefined, { headers: { 'X-Id': 'a', 'x-id': 'b' } })
+
+    await expect(listing).rejects.toMatchObject({
+      name: 'Leap0ValidationError',
+      code: 'INVALID_ARGUMENT',
+      message: 'options.headers.x-id is given twice, in different cases (GET /v1/sandboxes)',
+    })
+    expect(server.seen).toHaveLength(0)
     await server.close()
   })
 

@@ -1,5 +1,3 @@
-import { createServer } from 'node:net'
-
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
 import {
@@ -18,6 +16,7 @@ import {
 } from '../index.js'
 import { type Emulator, startEmulator } from './helpers/emulator'
 import { clearFaults, programFault } from './helpers/faults'
+import { closedPort } from './helpers/servers'
 
 let emulator: Emulator
 let client: Leap0Client
@@ -36,14 +35,6 @@ afterAll(async () => {
   await emulator?.stop()
 })
 
-/** A port on which nothing listens. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 describe('errors', () => {
   it('are Error subclasses with a name, a code and the server answer', async () => {
@@ -201,5 +192,26 @@ describe('errors', () => {
     })
     expect(new Leap0NotFoundError('gone', null as never)).toMatchObject({ code: 'NOT_FOUND' })
     expect(new Leap0Error('plain')).toMatchObject({ code: 'LEAP0_ERROR', retryable: false })
+    expect(new Leap0ValidationError('bad', { errors: null as never }).errors).toEqual([])
+  })
+
+  it('take nothing from a polluted Object.prototype', async () => {
+    const proto = Object.prototype as Record<string, unknown>
+    let error: unknown
+    try {
+      proto.errors = [{ field: 'x', error: 'injected' }]
+      proto.retryAfter = 1e9
+      proto.code = 'INJECTED'
+      error = await client.sandboxes.get('sbx-unknown').catch((e: unknown) => e)
+      expect(Object.hasOwn(new Leap0Error('plain'), 'errors')).toBe(false)
+      expect(new Leap0Error('plain').code).toBe('LEAP0_ERROR')
+    } finally {
+      delete proto.errors
+      delete proto.retryAfter
+      delete proto.code
+    }
+    expect(error).toBeInstanceOf(Leap0NotFoundError)
+    expect(Object.hasOwn(error as object, 'errors')).toBe(false)
+    expect(Object.hasOwn(error as object, 'retryAfter')).toBe(false)
   })
 })

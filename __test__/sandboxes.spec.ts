@@ -147,6 +147,19 @@ describe('sandboxes', () => {
     expect(await fixture.emulator.stats()).toEqual(before)
   })
 
+  it('refuses an env var name with a lone surrogate rather than sending another name', async () => {
+    const before = await fixture.emulator.stats()
+
+    const creating = fixture.client.sandboxes.create({ envVars: { 'TOKEN\ud800': 'x' } })
+
+    await expect(creating).rejects.toMatchObject({
+      name: 'Leap0ValidationError',
+      code: 'INVALID_ARGUMENT',
+      errors: [{ field: 'params.envVars', error: expect.stringMatching(/lone surrogate/) }],
+    })
+    expect(await fixture.emulator.stats()).toEqual(before)
+  })
+
   it('sends an id with a slash as one path segment, so it names no other path', async () => {
     const sandbox = await fixture.client.sandboxes.create()
     const before = await fixture.emulator.state()

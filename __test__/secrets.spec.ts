@@ -30,9 +30,16 @@ afterAll(async () => {
   await emulator?.stop()
 })
 
-/** What may not appear: each secret, and enough of its ends to catch a cut-off copy. */
+/** A secret as a URL carries it: every character but letters and digits percent-encoded. */
+const percentEncoded = (secret: string) =>
+  secret.replace(/[^A-Za-z0-9]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+
+/** What may not appear: each secret, also percent-encoded, and enough of their ends to catch
+ * a cut-off copy. */
 function markers(secrets: string[]): string[] {
-  return secrets.flatMap((secret) => [secret, secret.slice(0, 14), secret.slice(-14)])
+  return secrets
+    .flatMap((secret) => [secret, percentEncoded(secret)])
+    .flatMap((secret) => [secret, secret.slice(0, 14), secret.slice(-14)])
 }
 
 /** Every way an error can be shown, following its causes down. */
@@ -81,6 +88,8 @@ const expectedCodes = [
   ['a 401 echoing the key', 'AUTHENTICATION_ERROR'],
   ['a text answer echoing the key past a cut', 'PERMISSION_DENIED'],
   ['a 400 echoing the password', 'VALIDATION_ERROR'],
+  ['a 401 echoing the key percent-encoded', 'AUTHENTICATION_ERROR'],
+  ['a 401 echoing a key sent in per-call headers', 'AUTHENTICATION_ERROR'],
 ]
 
 const codeOf = ({ name, error }: Outcome) => [name, error ? (error as Leap0Error).code : 'OK']
@@ -105,7 +114,7 @@ describe('secrets', () => {
     const { secrets, outcomes } = await runScenarios(leap0, target)
 
     expect(outcomes.map(codeOf)).toEqual(expectedCodes)
-    expect(secrets).toHaveLength(4)
+    expect(secrets).toHaveLength(5)
     for (const { name, error } of outcomes) {
       if (error === undefined) continue
       expect(error, name).toBeInstanceOf(Leap0Error)

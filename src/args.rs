@@ -88,16 +88,14 @@ pub(crate) fn sandbox_id(path: &str, value: &Unknown) -> ArgResult<String> {
     match value.get_type() {
         Ok(ValueType::String) => string(path, value),
         Ok(ValueType::Object) => {
-            // Any object with an `id`, a getter on a class's prototype included: unlike an
-            // option, an id cannot send anything elsewhere.
             let fields = Fields::of(path, Some(*value))?;
-            let id = fields.get_inherited("id")?;
-            if id.get_type().ok() != Some(ValueType::String) {
+            let id = fields.optional("id")?;
+            let Some(id) = id.filter(|id| id.get_type().ok() == Some(ValueType::String)) else {
                 return Err(Error::invalid_argument(
                     path,
                     "must be a sandbox id or an object with a string id",
                 ));
-            }
+            };
             string(&format!("{path}.id"), &id)
         }
         _ => Err(wrong_type(
@@ -154,38 +152,38 @@ impl<'env> Fields<'env> {
         format!("{}.{key}", self.path)
     }
 
-    /// The object's own property `key`; `None` when it has none of its own, even if its
-    /// prototype chain has one, so a polluted `Object.prototype` cannot set a base URL, an
-    /// API key or a header.
-    fn get_own(&self, key: &str) -> ArgResult<Option<Unknown<'env>>> {
+    /// The property `key`, own or inherited, but `None` when only `Object.prototype` has
+    /// it: a polluted prototype must not set a base URL, an API key or a header, while a
+    /// getter on the caller's own class is what they meant to pass.
+    fn get(&self, key: &str) -> ArgResult<Option<Unknown<'env>>> {
         let Some(object) = &self.object else {
             return Ok(None);
         };
+        let raw_env = object.value().env;
         let unreadable = || {
-            clear_thrown(object.value().env);
+            clear_thrown(raw_env);
             unreadable(&self.path_of(key))
         };
         if !object.has_own_property(key).map_err(|_| unreadable())? {
-            return Ok(None);
+            // Own properties are the common case; the chain is walked only past them.
+            if !object.has_named_property(key).map_err(|_| unreadable())? {
+                return Ok(None);
+            }
+            let env = Env::from_raw(raw_env);
+            let polluted: Function<FnArgs<(Object, &str)>, bool> =
+                EnvData::helper(&env, "isPolluted").map_err(|_| unreadable())?;
+            let args = FnArgs::from((*object, key));
+            if polluted.call(args).map_err(|_| unreadable())? {
+                return Ok(None);
+            }
         }
         let value = object.get_named_property::<Unknown>(key);
         value.map(Some).map_err(|_| unreadable())
     }
 
-    /// The property `key`, own or inherited.
-    fn get_inherited(&self, key: &str) -> ArgResult<Unknown<'env>> {
-        match &self.object {
-            Some(object) => object.get_named_property::<Unknown>(key).map_err(|_| {
-                clear_thrown(object.value().env);
-                unreadable(&self.path_of(key))
-            }),
-            None => Err(Error::invalid_argument(&self.path_of(key), "is required")),
-        }
-    }
-
     /// The property, or `None` when it is absent, `undefined` or `null`.
     pub(crate) fn optional(&self, key: &str) -> ArgResult<Option<Unknown<'env>>> {
-        Ok(self.get_own(key)?.filter(|value| !is_absent(value)))
+        Ok(self.get(key)?.filter(|value| !is_absent(value)))
     }
 
     pub(crate) fn required_string(&self, key: &str) -> ArgResult<String> {
@@ -295,19 +293,28 @@ impl<'env> Fields<'env> {
             unreadable(&fields.path)
         };
         let env = Env::from_raw(raw_env);
-        let record_keys: Function<Object, Option<Vec<String>>> =
+        let record_keys: Function<Object, Either<Vec<String>, Option<bool>>> =
             EnvData::helper(&env, "recordKeys").map_err(|_| unlistable())?;
-        let Some(names) = record_keys.call(*object).map_err(|_| unlistable())? else {
-            return Err(Error::invalid_argument(
-                &fields.path,
-                "must be a plain object of strings, not an array, Map or Headers",
-            ));
+        let names = match record_keys.call(*object).map_err(|_| unlistable())? {
+            Either::A(names) => names,
+            Either::B(None) => {
+                return Err(Error::invalid_argument(
+                    &fields.path,
+                    "must be a plain object of strings, not an array, Map or Headers",
+                ));
+            }
+            Either::B(Some(_)) => {
+                return Err(Error::invalid_argument(
+                    &fields.path,
+                    "has a key that is not well-formed Unicode (a lone surrogate)",
+                ));
+            }
         };
         let mut map = BTreeMap::new();
         for name in names {
             let path = fields.path_of(&name);
             // A key `Object.keys` listed but that is gone now: a proxy or a getter's doing.
-            let value = fields.get_own(&name)?.ok_or_else(|| unreadable(&path))?;
+            let value = fields.get(&name)?.ok_or_else(|| unreadable(&path))?;
             let value = string(&path, &value)?;
             map.insert(name, value);
         }

@@ -76,9 +76,9 @@ where
             None => None,
         };
         match (result, abort_reason) {
-            // Closed after the answer arrived but before it reached JavaScript: still in
+            // Closed after the outcome arrived but before it reached JavaScript: still in
             // flight for its caller, so it rejects as close() promises, as an abort would.
-            (Ok(_), None) if client.is_closed() => {
+            (result, None) if client.is_closed() && !is_closed_error(&result) => {
                 Err(errors::to_js(env, &leap0::Error::closed(), None))
             }
             (Ok(value), None) => finish(env, value),
@@ -92,6 +92,10 @@ where
             (_, Some(reason)) => Err(errors::to_js(env, &leap0::Error::aborted(), Some(reason))),
         }
     })
+}
+
+fn is_closed_error<T>(result: &leap0::Result<T>) -> bool {
+    matches!(result, Err(error) if error.kind() == leap0::ErrorKind::Closed)
 }
 
 /// What watching a call's signal found.

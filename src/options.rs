@@ -1,6 +1,6 @@
 //! The option objects of the client and of each call.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use napi::bindgen_prelude::*;
 use napi::ValueType;
@@ -84,7 +84,7 @@ pub struct RequestOptions<'env> {
     #[napi(ts_type = "AbortSignal")]
     pub signal: Option<Object<'env>>,
     /// Extra headers sent with this call.
-    pub headers: Option<HashMap<String, String>>,
+    pub headers: Option<BTreeMap<String, String>>,
     /// How many times this call may be tried again when that is safe.
     pub max_retries: Option<u32>,
 }
@@ -99,9 +99,7 @@ impl<'env> RequestOptions<'env> {
         Ok(RequestOptions {
             timeout: fields.seconds("timeout")?.map(|t| t.as_secs_f64()),
             signal,
-            headers: fields
-                .string_map("headers")?
-                .map(|m| m.into_iter().collect()),
+            headers: fields.string_map("headers")?,
             max_retries: fields.count("maxRetries")?,
         })
     }

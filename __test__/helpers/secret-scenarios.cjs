@@ -113,6 +113,24 @@ async function runScenarios(leap0, { baseUrl, apiKey, wrongKey, closedPort }) {
     body: { message: 'bad', errors: [{ field: 'password', error: `${password} is wrong` }] },
   })
   await record('a 400 echoing the password', () => client.ssh.validateAccess(sandbox, credential))
+  await fault('GET', '/v1/sandboxes', {
+    kind: 'status',
+    status: 401,
+    body: { message: `key ${apiKey.replaceAll('-', '%2D')} refused, encoded as in a URL` },
+  })
+  await record('a 401 echoing the key percent-encoded', () => client.sandboxes.list())
+  const perCallKey = `sk-leap0-PERCALL-${Math.random().toString(36).slice(2, 12)}`
+  secrets.push(perCallKey)
+  await fault('GET', '/v1/sandboxes', {
+    kind: 'status',
+    status: 401,
+    body: { message: `key ${perCallKey} refused` },
+  })
+  // In a header of its own: one replacing `authorization` would fail the emulator's own key
+  // check before the fault could answer.
+  await record('a 401 echoing a key sent in per-call headers', () =>
+    client.sandboxes.list(undefined, { headers: { 'x-api-key': perCallKey } }),
+  )
 
   await Promise.all([client.close(), wrong.close(), offline.close()])
   return { secrets, outcomes }

@@ -5,21 +5,27 @@
 (() => {
   'use strict'
 
+  // An option's own value: never one a polluted Object.prototype lends every object.
+  const own = (options, key) =>
+    options != null && Object.prototype.hasOwnProperty.call(options, key) ? options[key] : undefined
+
   class Leap0Error extends Error {
     constructor(message, options) {
-      options = options ?? {}
-      super(message, options.cause === undefined ? undefined : { cause: options.cause })
+      const cause = own(options, 'cause')
+      super(message, cause === undefined ? undefined : { cause })
       Object.defineProperty(this, 'name', {
         value: new.target.errorName || new.target.name,
         configurable: true,
         writable: true,
       })
-      this.code = options.code || new.target.defaultCode
-      this.statusCode = options.statusCode
-      this.body = options.body
-      this.retryable = options.retryable === true
-      if (options.errors !== undefined) this.errors = options.errors
-      if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter
+      this.code = own(options, 'code') || new.target.defaultCode
+      this.statusCode = own(options, 'statusCode')
+      this.body = own(options, 'body')
+      this.retryable = own(options, 'retryable') === true
+      const errors = own(options, 'errors')
+      if (errors != null) this.errors = errors
+      const retryAfter = own(options, 'retryAfter')
+      if (retryAfter != null) this.retryAfter = retryAfter
     }
   }
 
@@ -132,12 +138,23 @@
     )
   }
 
+  // Whether `key` reaches `value` (which lacks it as its own) only from Object.prototype: a
+  // polluted prototype, never what the caller meant, as a getter of their own class is.
+  function isPolluted(value, key) {
+    for (let o = Object.getPrototypeOf(value); o !== null; o = Object.getPrototypeOf(o)) {
+      if (Object.prototype.hasOwnProperty.call(o, key)) return o === Object.prototype
+    }
+    return false
+  }
+
   // The keys of a record argument (`headers`, `envVars`): its own enumerable string keys,
   // as `Object.keys` lists them, never inherited ones. `null` for an iterable (an array, a
   // Map, a Headers), whose entries are not its properties.
+  // `false` when a key holds a lone surrogate, which would reach Rust as another key.
   function recordKeys(value) {
     if (typeof value[Symbol.iterator] === 'function') return null
-    return Object.keys(value)
+    const keys = Object.keys(value)
+    return keys.some((key) => /\p{Cs}/u.test(key)) ? false : keys
   }
 
   // Sandbox results are plain data objects; the bound calls are added as non-enumerable
@@ -156,6 +173,7 @@
     createError,
     watchSignal,
     isAbortSignal,
+    isPolluted,
     recordKeys,
     attachSandboxCalls,
   }

@@ -3,12 +3,15 @@
 mod common;
 mod ssh_support;
 
+use std::path::PathBuf;
+
+use leap0_emulator::Emulator;
 use russh_sftp::client::SftpSession;
-use ssh_support::Credential;
+use ssh_support::{Connection, Credential};
 use tokio::io::AsyncWriteExt;
 
-#[tokio::test]
-async fn files_go_in_and_out_of_the_sandbox_dir_intact() {
+/// A new sandbox's SFTP session and dir, with the emulator and connection that keep it open.
+async fn sftp_in_a_new_sandbox() -> ((Emulator, Connection), SftpSession, PathBuf) {
     let (emulator, api) = common::start().await;
     let sandbox = api.sandbox().await;
     let access = Credential::from_body(&api.access(&sandbox).await);
@@ -17,6 +20,12 @@ async fn files_go_in_and_out_of_the_sandbox_dir_intact() {
     channel.request_subsystem(true, "sftp").await.unwrap();
     let sftp = SftpSession::new(channel.into_stream()).await.unwrap();
     let dir = emulator.store().sandbox_dir(&sandbox);
+    ((emulator, connection), sftp, dir)
+}
+
+#[tokio::test]
+async fn files_go_in_and_out_of_the_sandbox_dir_intact() {
+    let (_open, sftp, dir) = sftp_in_a_new_sandbox().await;
 
     assert_eq!(sftp.canonicalize(".").await.unwrap(), dir.to_str().unwrap());
     let content: Vec<u8> = (0..1_048_576u32).map(|n| (n * 7 % 251) as u8).collect();
@@ -44,14 +53,7 @@ async fn files_go_in_and_out_of_the_sandbox_dir_intact() {
 
 #[tokio::test]
 async fn symlinks_and_sockets_keep_their_file_type() {
-    let (emulator, api) = common::start().await;
-    let sandbox = api.sandbox().await;
-    let access = Credential::from_body(&api.access(&sandbox).await);
-    let connection = ssh_support::login(&emulator, &access).await;
-    let channel = connection.channel_open_session().await.unwrap();
-    channel.request_subsystem(true, "sftp").await.unwrap();
-    let sftp = SftpSession::new(channel.into_stream()).await.unwrap();
-    let dir = emulator.store().sandbox_dir(&sandbox);
+    let (_open, sftp, dir) = sftp_in_a_new_sandbox().await;
     std::fs::write(dir.join("target.txt"), "hello").unwrap();
     std::os::unix::fs::symlink("target.txt", dir.join("link")).unwrap();
     let _socket = std::os::unix::net::UnixListener::bind(dir.join("sock")).unwrap();

@@ -151,8 +151,12 @@ impl ClientBuilder {
         let auth_name = self.auth_header.as_deref().unwrap_or(DEFAULT_AUTH_HEADER);
         let auth_name = HeaderName::from_bytes(auth_name.trim().as_bytes())
             .map_err(|_| Error::invalid_argument("authHeader", "is not a valid header name"))?;
-        if FRAMING_HEADERS.contains(&auth_name.as_str()) {
-            // Carrying the key, it would frame the request wrongly or name another host.
+        // Carrying the key, these would frame the request wrongly, name another host, or
+        // replace a header the SDK sends, such as the body's content type.
+        let taken = FRAMING_HEADERS
+            .iter()
+            .chain(&["accept", "content-type", "user-agent"]);
+        if taken.into_iter().any(|name| *name == auth_name.as_str()) {
             return Err(Error::invalid_argument(
                 "authHeader",
                 "is set by the HTTP client and cannot carry the key",
@@ -192,7 +196,7 @@ fn has_bearer_prefix(key: &str) -> bool {
 }
 
 /// The key without a leading `Bearer ` (any case), so that `"Bearer "` alone counts as no key.
-fn without_bearer(key: &str) -> &str {
+pub(crate) fn without_bearer(key: &str) -> &str {
     if key.eq_ignore_ascii_case("bearer") {
         ""
     } else if has_bearer_prefix(key) {

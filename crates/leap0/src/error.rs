@@ -283,13 +283,63 @@ pub(crate) const MIN_REDACTED_BYTES: usize = 8;
 
 const REDACTED: &str = "[redacted]";
 
-/// Replaces each of `secrets` of at least [`MIN_REDACTED_BYTES`] in `text`.
+/// Replaces each of `secrets` of at least [`MIN_REDACTED_BYTES`] in `text`, as it is and as a
+/// URL or a JSON string would carry it. Where two matches overlap (a password holding the
+/// key) their union goes, so no tail of the longer one is left.
 pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
     for secret in secrets.iter().filter(|s| s.len() >= MIN_REDACTED_BYTES) {
-        if text.contains(secret) {
-            *text = text.replace(secret, REDACTED);
+        for form in secret_forms(secret) {
+            let found = text.match_indices(form.as_str());
+            cuts.extend(found.map(|(start, _)| (start, start + form.len())));
         }
     }
+    if cuts.is_empty() {
+        return;
+    }
+    cuts.sort_unstable();
+    let mut redacted = String::with_capacity(text.len());
+    let mut done = 0;
+    let mut cuts = cuts.into_iter().peekable();
+    while let Some((start, mut end)) = cuts.next() {
+        while let Some(&(next_start, next_end)) = cuts.peek() {
+            if next_start > end {
+                break;
+            }
+            end = end.max(next_end);
+            cuts.next();
+        }
+        if start >= done {
+            redacted.push_str(&text[done..start]);
+            redacted.push_str(REDACTED);
+            done = end;
+        }
+    }
+    redacted.push_str(&text[done..]);
+    *text = redacted;
+}
+
+/// `secret` as it is, percent-encoded (all but unreserved characters, and all but
+/// alphanumerics), and JSON-escaped, each once.
+fn secret_forms(secret: &str) -> Vec<String> {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    const UNRESERVED: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
+    let mut forms = vec![
+        secret.to_owned(),
+        utf8_percent_encode(secret, UNRESERVED).to_string(),
+        utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string(),
+        json,
+    ];
+    forms.sort_unstable();
+    forms.dedup();
+    forms.retain(|form| !form.is_empty());
+    forms
 }
 
 /// Cuts the secrets out of every string in `value`, object keys included.
@@ -416,6 +466,25 @@ mod tests {
         let text = Error::from_status(401, None, &format!("denied for {key}"));
         let text = text.without_secrets(&[key]);
         assert!(!format!("{text} {:?}", text.body()).contains(key), "{text}");
+    }
+
+    #[test]
+    fn encoded_and_overlapping_secrets_are_cut_whole() {
+        let key = "sk_AbC/dEf+GhI=Jk\"L0";
+        let mut text = format!(
+            "url Bearer%20sk_AbC%2FdEf%2BGhI%3DJk%22L0 json {} raw {key} end",
+            serde_json::to_string(key).expect("json")
+        );
+        redact(&mut text, &[key]);
+        assert_eq!(
+            text,
+            "url Bearer%20[redacted] json \"[redacted]\" raw [redacted] end"
+        );
+
+        let password = format!("pre-{key}-tail-secret");
+        let mut text = format!("pw {password} key {key}");
+        redact(&mut text, &[key, &password]);
+        assert_eq!(text, "pw [redacted] key [redacted]");
     }
 
     #[test]

@@ -91,8 +91,9 @@ pub(crate) fn check_length(field: &str, value: &str) -> Result<()> {
 /// disagree with the body actually sent (a `content-length` of 10 on a bodiless GET leaves
 /// the server reading the next request on the connection as this one's body), or send the
 /// key to another virtual host.
-pub(crate) const FRAMING_HEADERS: [&str; 9] = [
+pub(crate) const FRAMING_HEADERS: [&str; 10] = [
     "content-length",
+    "expect",
     "transfer-encoding",
     "host",
     "connection",
@@ -101,6 +102,14 @@ pub(crate) const FRAMING_HEADERS: [&str; 9] = [
     "te",
     "trailer",
     "upgrade",
+];
+
+/// Headers that carry a credential whatever the client's `authHeader`.
+const CREDENTIAL_HEADERS: [&str; 4] = [
+    "authorization",
+    "leap0-authorization",
+    "proxy-authorization",
+    "x-api-key",
 ];
 
 /// One call of the API.
@@ -178,8 +187,7 @@ impl Client {
         let deadline = deadline_after(timeout);
         let request = self.build_request(&http, call, options)?;
         let max_retries = options.max_retries.unwrap_or(settings.max_retries);
-        let secrets = [Some(settings.api_key.as_str()), call.secret.as_deref()];
-        let secrets: Vec<&str> = secrets.into_iter().flatten().collect();
+        let secrets = self.secrets_of(call, options);
         let attempts = attempt_until_done(&http, request, call, &secrets, max_retries, deadline);
         let cancellation = options.cancellation.clone();
         let aborted = async move {
@@ -201,6 +209,25 @@ impl Client {
             }
             result = attempts => result,
         }
+    }
+
+    /// What an error answer to this call must not show: the API key, the password the call
+    /// sends, and the value of a per-call header that carries a credential instead.
+    fn secrets_of<'a>(&'a self, call: &'a Call, options: &'a RequestOptions) -> Vec<&'a str> {
+        let settings = &self.inner.settings;
+        let mut secrets = vec![settings.api_key.as_str()];
+        secrets.extend(call.secret.as_deref());
+        for (name, value) in &options.headers {
+            let name = name.trim();
+            let carries_key = name.eq_ignore_ascii_case(settings.auth.0.as_str())
+                || CREDENTIAL_HEADERS
+                    .iter()
+                    .any(|h| name.eq_ignore_ascii_case(h));
+            if carries_key {
+                secrets.push(crate::config::without_bearer(value.trim()).trim());
+            }
+        }
+        secrets
     }
 
     fn build_request(
@@ -229,10 +256,21 @@ impl Client {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         headers.insert(settings.auth.0.clone(), settings.auth.1.clone());
+        let mut given = HeaderMap::new();
         for (name, value) in &options.headers {
             let field = format!("options.headers.{name}");
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| Error::invalid_argument(&field, "is not a valid header name"))?;
+            if given
+                .insert(name.clone(), HeaderValue::from_static(""))
+                .is_some()
+            {
+                // `X-Id` and `x-id` are one header: which value to send would be a guess.
+                return Err(Error::invalid_argument(
+                    &field,
+                    "is given twice, in different cases",
+                ));
+            }
             if FRAMING_HEADERS.contains(&name.as_str()) {
                 return Err(Error::invalid_argument(
                     &field,

@@ -166,3 +166,38 @@ async fn headers_that_frame_the_request_cannot_be_overridden() {
     }
     assert!(server.requests().is_empty(), "nothing was sent");
 }
+
+#[tokio::test]
+async fn a_key_sent_in_a_per_call_header_is_cut_from_an_answer_that_echoes_it() {
+    // The server echoes the authorization header it got, as a debugging proxy might.
+    let server = Recorder::start(|request| {
+        let echoed = request.header("authorization").unwrap_or_default();
+        json_answer(
+            "401 Unauthorized",
+            &format!(r#"{{"message":"got {echoed}"}}"#),
+        )
+    })
+    .await;
+    let client = Client::builder()
+        .api_key("client-key-1234")
+        .base_url(server.url())
+        .build_with_env(no_env)
+        .expect("client");
+    let options = RequestOptions {
+        headers: vec![(
+            "Authorization".to_owned(),
+            "Bearer per-call-key-5678".to_owned(),
+        )],
+        ..Default::default()
+    };
+
+    let error = client
+        .sandboxes()
+        .list(&Default::default(), &options)
+        .await
+        .expect_err("refused");
+
+    assert_eq!(error.kind(), ErrorKind::Authentication);
+    assert_eq!(error.message(), "got Bearer [redacted]");
+    assert_eq!(server.requests()[0].header_count("authorization"), 1);
+}
