@@ -227,6 +227,8 @@ export declare class Leap0ValidationError {
 
 /** Sandbox calls: `client.sandboxes`. */
 export declare class SandboxesClient {
+  /** Not for JavaScript to call: get one from `client.sandboxes`. */
+  constructor(notConstructible: never)
   /** Creates a sandbox and resolves it once the service has accepted it. */
   create(params?: CreateSandboxParams, options?: RequestOptions): Promise<Sandbox>
   /** Fetches a sandbox's current status. */
@@ -239,6 +241,8 @@ export declare class SandboxesClient {
 
 /** The SSH access calls of one sandbox: `sandbox.ssh`. */
 export declare class SandboxSshClient {
+  /** Not for JavaScript to call: get one from `sandbox.ssh`. */
+  constructor(notConstructible: never)
   /** The id of the sandbox these calls are bound to. */
   get sandboxId(): string
   /** Issues a new SSH credential for this sandbox. */
@@ -253,6 +257,8 @@ export declare class SandboxSshClient {
 
 /** SSH access calls: `client.ssh`. */
 export declare class SshClient {
+  /** Not for JavaScript to call: get one from `client.ssh`. */
+  constructor(notConstructible: never)
   /** Issues a new SSH credential for a sandbox. */
   createAccess(sandbox: SandboxRef, options?: RequestOptions): Promise<SshAccess>
   /**

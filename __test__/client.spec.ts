@@ -9,6 +9,9 @@ import {
   Leap0Client,
   Leap0Error,
   Leap0ValidationError,
+  SandboxesClient,
+  SandboxSshClient,
+  SshClient,
 } from '../index.js'
 import { type Emulator, startEmulator } from './helpers/emulator'
 
@@ -102,7 +105,7 @@ describe('Leap0Client', () => {
     for (const authHeader of ['host', 'Content-Length', 'transfer-encoding', 'content-type']) {
       const build = () => new Leap0Client({ apiKey: 'k', authHeader })
       expect(build).toThrow(Leap0ValidationError)
-      expect(build).toThrow(`authHeader is set by the HTTP client and cannot carry the key`)
+      expect(build).toThrow(`options.authHeader is set by the HTTP client and cannot carry the key`)
     }
   })
 
@@ -145,6 +148,27 @@ describe('Leap0Client', () => {
     await client.close()
   })
 
+  it('hands out its call groups, which cannot be constructed by hand', async () => {
+    const client = new Leap0Client({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl })
+    const sandbox = await client.sandboxes.create()
+
+    expect(client.ssh).toBeInstanceOf(SshClient)
+    expect(client.sandboxes).toBeInstanceOf(SandboxesClient)
+    expect(sandbox.ssh).toBeInstanceOf(SandboxSshClient)
+    for (const [Class, instead] of [
+      [SshClient, 'client.ssh'],
+      [SandboxesClient, 'client.sandboxes'],
+      [SandboxSshClient, 'sandbox.ssh'],
+    ] as const) {
+      // @ts-expect-error -- declared with a `never` argument for this reason
+      const build = () => new Class()
+      expect(build).toThrow(Leap0ValidationError)
+      expect(build).toThrow(`${Class.name} cannot be constructed; use ${instead}`)
+    }
+    await sandbox.delete()
+    await client.close()
+  })
+
   it('refuses an array as options', () => {
     const build = () => new Leap0Client([] as never)
 
@@ -159,7 +183,7 @@ describe('Leap0Client', () => {
       expect(build).toThrow(
         expect.objectContaining({
           code: 'INVALID_ARGUMENT',
-          message: expect.stringMatching(/^baseUrl /),
+          message: expect.stringMatching(/^options.baseUrl /),
         }),
       )
     }

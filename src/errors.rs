@@ -153,6 +153,14 @@ fn cause_text(error: &leap0::Error) -> Option<String> {
     (!lines.is_empty()).then(|| lines.join("\n  caused by: "))
 }
 
+/// What `new` of a class only the client hands out throws: a `Leap0ValidationError` saying
+/// where to get one. The class is declared with a `never` argument, so TypeScript refuses the
+/// call too.
+pub(crate) fn not_constructible(env: &Env, class: &str, instead: &str) -> Error {
+    let reason = format!("cannot be constructed; use {instead}");
+    to_js(env, &leap0::Error::invalid_argument(class, reason), None)
+}
+
 /// Builds the JavaScript error for `error`, as a `napi::Error` that rejects or throws with
 /// exactly that object. `abort_reason` is the signal's reason, for a cancelled call.
 pub(crate) fn to_js(env: &Env, error: &leap0::Error, abort_reason: Option<Unknown>) -> Error {

@@ -9,22 +9,25 @@ use napi_derive::napi;
 use crate::args::{clear_thrown, ArgResult, Fields};
 use crate::env_data::EnvData;
 
-/// How a {@link Leap0Client} connects. Each option falls back to its environment variable,
-/// as `process.env` shows it (in a worker thread, the worker's own environment), then to its
-/// default.
+/// How a {@link Leap0Client} connects. `apiKey` and `baseUrl` fall back to their
+/// environment variables, as `process.env` shows them (in a worker thread, the worker's own
+/// environment); every option then falls back to its default.
 #[napi(object, object_to_js = false)]
 pub struct ClientOptions {
     /// The API key. Default: `LEAP0_API_KEY`; without either, the constructor throws a
     /// `Leap0AuthenticationError` with code `MISSING_API_KEY`.
     pub api_key: Option<String>,
-    /// The API's base URL, http or https. Default: `LEAP0_BASE_URL`, else
-    /// `https://api.leap0.dev`.
+    /// The API's base URL, http or https, without credentials, query or fragment; at most
+    /// 8 KiB. Default: `LEAP0_BASE_URL`, else `https://api.leap0.dev`. `client.baseUrl`
+    /// shows it normalised, with a trailing `/`.
     pub base_url: Option<String>,
     /// How long each call may take in all, retries included, in seconds. Default: 300.
     pub timeout: Option<f64>,
     /// How many times a failed call is tried again when that is safe. Default: 2.
     pub max_retries: Option<u32>,
-    /// The header that carries the API key. Default: `authorization`.
+    /// The header that carries the API key. Default: `authorization`. Not one that frames
+    /// the request (`host`, `content-length`, …) nor `accept`, `content-type` or
+    /// `user-agent`.
     pub auth_header: Option<String>,
     /// Whether the key is sent as `Bearer <key>`. Default: true. A key that already starts
     /// with `Bearer ` is never prefixed twice.
@@ -83,7 +86,11 @@ pub struct RequestOptions<'env> {
     /// Any number of calls may share one signal.
     #[napi(ts_type = "AbortSignal")]
     pub signal: Option<Object<'env>>,
-    /// Extra headers sent with this call.
+    /// Extra headers sent with this call. Each replaces the SDK's own header of that name
+    /// (`accept`, `content-type`, the key's header). Refused with `INVALID_ARGUMENT`: the
+    /// headers that frame the request (`host`, `content-length`, `transfer-encoding`,
+    /// `connection`, `keep-alive`, `proxy-connection`, `te`, `trailer`, `upgrade`,
+    /// `expect`), and one name given twice in different cases.
     pub headers: Option<BTreeMap<String, String>>,
     /// How many times this call may be tried again when that is safe.
     pub max_retries: Option<u32>,

@@ -10,7 +10,8 @@ use napi_derive::napi;
 use crate::args::{ArgResult, Fields};
 
 /// What to create a sandbox with. Unset fields take the service's defaults; the service
-/// checks the ranges and answers a `Leap0ValidationError` naming the field.
+/// checks the ranges and answers a `Leap0ValidationError` naming the field by its wire name
+/// (`memory` for `memoryMib`, `timeout`, in seconds, for `timeoutMin`).
 #[napi(object, object_to_js = false)]
 pub struct CreateSandboxParams {
     /// Template to create the sandbox from. Default: `system/debian:bookworm`.

@@ -7,6 +7,7 @@ use napi_derive::napi;
 use crate::args::sandbox_id;
 use crate::call::start;
 use crate::env_data::EnvData;
+use crate::errors;
 use crate::sandbox_types::{CreateSandboxParams, ListSandboxesParams, SandboxInfo, SandboxPage};
 use crate::ssh::SandboxSshClient;
 
@@ -61,6 +62,15 @@ impl SandboxesClient {
 
 #[napi]
 impl SandboxesClient {
+    /// Not for JavaScript to call: get one from `client.sandboxes`.
+    #[napi(constructor, ts_args_type = "notConstructible: never")]
+    pub fn js_new(env: Env) -> Result<Self> {
+        Err(errors::not_constructible(
+            &env,
+            "SandboxesClient",
+            "client.sandboxes",
+        ))
+    }
     /// Creates a sandbox and resolves it once the service has accepted it.
     #[napi(ts_return_type = "Promise<Sandbox>")]
     pub fn create<'env>(

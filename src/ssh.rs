@@ -6,6 +6,7 @@ use napi_derive::napi;
 
 use crate::args::{sandbox_id, ArgResult, Fields};
 use crate::call::start;
+use crate::errors;
 
 /// An SSH credential for a sandbox.
 #[napi(object, object_from_js = false)]
@@ -107,6 +108,11 @@ impl SshClient {
 
 #[napi]
 impl SshClient {
+    /// Not for JavaScript to call: get one from `client.ssh`.
+    #[napi(constructor, ts_args_type = "notConstructible: never")]
+    pub fn js_new(env: Env) -> Result<Self> {
+        Err(errors::not_constructible(&env, "SshClient", "client.ssh"))
+    }
     /// Issues a new SSH credential for a sandbox.
     #[napi]
     pub fn create_access<'env>(
@@ -176,6 +182,15 @@ impl SandboxSshClient {
 
 #[napi]
 impl SandboxSshClient {
+    /// Not for JavaScript to call: get one from `sandbox.ssh`.
+    #[napi(constructor, ts_args_type = "notConstructible: never")]
+    pub fn js_new(env: Env) -> Result<Self> {
+        Err(errors::not_constructible(
+            &env,
+            "SandboxSshClient",
+            "sandbox.ssh",
+        ))
+    }
     /// The id of the sandbox these calls are bound to.
     #[napi(getter)]
     pub fn sandbox_id(&self) -> String {

@@ -144,13 +144,14 @@ impl ClientBuilder {
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         if timeout.is_zero() {
             return Err(Error::invalid_argument(
-                "timeout",
+                "options.timeout",
                 "must be more than 0 seconds",
             ));
         }
         let auth_name = self.auth_header.as_deref().unwrap_or(DEFAULT_AUTH_HEADER);
-        let auth_name = HeaderName::from_bytes(auth_name.trim().as_bytes())
-            .map_err(|_| Error::invalid_argument("authHeader", "is not a valid header name"))?;
+        let auth_name = HeaderName::from_bytes(auth_name.trim().as_bytes()).map_err(|_| {
+            Error::invalid_argument("options.authHeader", "is not a valid header name")
+        })?;
         // Carrying the key, these would frame the request wrongly, name another host, or
         // replace a header the SDK sends, such as the body's content type.
         let taken = FRAMING_HEADERS
@@ -158,7 +159,7 @@ impl ClientBuilder {
             .chain(&["accept", "content-type", "user-agent"]);
         if taken.into_iter().any(|name| *name == auth_name.as_str()) {
             return Err(Error::invalid_argument(
-                "authHeader",
+                "options.authHeader",
                 "is set by the HTTP client and cannot carry the key",
             ));
         }
@@ -170,8 +171,9 @@ impl ClientBuilder {
             key.to_owned()
         };
         // The error must not echo the key, so the reason is given without the value.
-        let mut auth_value = HeaderValue::from_str(&value)
-            .map_err(|_| Error::invalid_argument("apiKey", "contains characters not allowed"))?;
+        let mut auth_value = HeaderValue::from_str(&value).map_err(|_| {
+            Error::invalid_argument("options.apiKey", "contains characters not allowed")
+        })?;
         auth_value.set_sensitive(true);
         let mut user_agent = format!("leap0-rust/{}", env!("CARGO_PKG_VERSION"));
         if let Some(suffix) = self.user_agent_suffix {
@@ -213,7 +215,7 @@ fn parse_base_url(raw: &str) -> Result<Url> {
     let raw = raw.trim();
     if raw.len() > MAX_BASE_URL_BYTES {
         return Err(Error::invalid_argument(
-            "baseUrl",
+            "options.baseUrl",
             format!("is longer than {MAX_BASE_URL_BYTES} bytes"),
         ));
     }
@@ -223,11 +225,14 @@ fn parse_base_url(raw: &str) -> Result<Url> {
             true => String::new(),
             false => format!(": {:?}", crate::error::snippet(raw)),
         };
-        Error::invalid_argument("baseUrl", format!("is not a valid URL ({e}){shown}"))
+        Error::invalid_argument(
+            "options.baseUrl",
+            format!("is not a valid URL ({e}){shown}"),
+        )
     })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::invalid_argument(
-            "baseUrl",
+            "options.baseUrl",
             format!(
                 "must be an http or https URL, got scheme {:?}",
                 url.scheme()
@@ -235,17 +240,17 @@ fn parse_base_url(raw: &str) -> Result<Url> {
         ));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid_argument("baseUrl", "has no host"));
+        return Err(Error::invalid_argument("options.baseUrl", "has no host"));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::invalid_argument(
-            "baseUrl",
+            "options.baseUrl",
             "must not carry credentials; pass apiKey instead",
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::invalid_argument(
-            "baseUrl",
+            "options.baseUrl",
             "must not have a query or fragment",
         ));
     }
@@ -330,7 +335,7 @@ mod tests {
                 .err()
                 .expect("bad url");
             assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{url}");
-            assert_eq!(error.field_errors()[0].field, "baseUrl");
+            assert_eq!(error.field_errors()[0].field, "options.baseUrl");
         }
     }
 
@@ -355,7 +360,7 @@ mod tests {
             .resolve(no_env)
             .err()
             .expect("bad url");
-        assert_eq!(error.field_errors()[0].field, "baseUrl");
+        assert_eq!(error.field_errors()[0].field, "options.baseUrl");
         assert!(!error.to_string().contains("s3cret"), "{error}");
 
         let long = format!("http://[{}", "a".repeat(10_000));
@@ -395,7 +400,11 @@ mod tests {
                 .resolve(no_env)
                 .err()
                 .expect("refused");
-            assert_eq!(error.field_errors()[0].field, "authHeader", "{name}");
+            assert_eq!(
+                error.field_errors()[0].field,
+                "options.authHeader",
+                "{name}"
+            );
         }
     }
 
