@@ -276,9 +276,9 @@ export declare class SshClient {
 }
 
 /**
- * How a {@link Leap0Client} connects. Each option falls back to its environment variable,
- * as `process.env` shows it (in a worker thread, the worker's own environment), then to its
- * default.
+ * How a {@link Leap0Client} connects. `apiKey` and `baseUrl` fall back to their
+ * environment variables, as `process.env` shows them (in a worker thread, the worker's own
+ * environment); every option then falls back to its default.
  */
 export interface ClientOptions {
   /**
@@ -287,15 +287,20 @@ export interface ClientOptions {
    */
   apiKey?: string
   /**
-   * The API's base URL, http or https. Default: `LEAP0_BASE_URL`, else
-   * `https://api.leap0.dev`.
+   * The API's base URL, http or https, without credentials, query or fragment; at most
+   * 8 KiB. Default: `LEAP0_BASE_URL`, else `https://api.leap0.dev`. `client.baseUrl`
+   * shows it normalised, with a trailing `/`.
    */
   baseUrl?: string
   /** How long each call may take in all, retries included, in seconds. Default: 300. */
   timeout?: number
   /** How many times a failed call is tried again when that is safe. Default: 2. */
   maxRetries?: number
-  /** The header that carries the API key. Default: `authorization`. */
+  /**
+   * The header that carries the API key. Default: `authorization`. Not one that frames
+   * the request (`host`, `content-length`, …) nor `accept`, `content-type` or
+   * `user-agent`.
+   */
   authHeader?: string
   /**
    * Whether the key is sent as `Bearer <key>`. Default: true. A key that already starts
@@ -306,7 +311,8 @@ export interface ClientOptions {
 
 /**
  * What to create a sandbox with. Unset fields take the service's defaults; the service
- * checks the ranges and answers a `Leap0ValidationError` naming the field.
+ * checks the ranges and answers a `Leap0ValidationError` naming the field by its wire name
+ * (`memory` for `memoryMib`, `timeout`, in seconds, for `timeoutMin`).
  */
 export interface CreateSandboxParams {
   /** Template to create the sandbox from. Default: `system/debian:bookworm`. */
@@ -378,7 +384,13 @@ export interface RequestOptions {
    * Any number of calls may share one signal.
    */
   signal?: AbortSignal
-  /** Extra headers sent with this call. */
+  /**
+   * Extra headers sent with this call. Each replaces the SDK's own header of that name
+   * (`accept`, `content-type`, the key's header). Refused with `INVALID_ARGUMENT`: the
+   * headers that frame the request (`host`, `content-length`, `transfer-encoding`,
+   * `connection`, `keep-alive`, `proxy-connection`, `te`, `trailer`, `upgrade`,
+   * `expect`), and one name given twice, in any case.
+   */
   headers?: Record<string, string>
   /** How many times this call may be tried again when that is safe. */
   maxRetries?: number

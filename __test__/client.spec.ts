@@ -253,7 +253,7 @@ describe('Leap0Client', () => {
     await expect(listing).rejects.toMatchObject({
       name: 'Leap0ValidationError',
       code: 'INVALID_ARGUMENT',
-      message: 'options.headers.x-id is given twice, in different cases (GET /v1/sandboxes)',
+      message: 'options.headers.x-id is given twice (header names ignore case) (GET /v1/sandboxes)',
     })
     expect(server.seen).toHaveLength(0)
     await server.close()

@@ -90,7 +90,7 @@ pub struct RequestOptions<'env> {
     /// (`accept`, `content-type`, the key's header). Refused with `INVALID_ARGUMENT`: the
     /// headers that frame the request (`host`, `content-length`, `transfer-encoding`,
     /// `connection`, `keep-alive`, `proxy-connection`, `te`, `trailer`, `upgrade`,
-    /// `expect`), and one name given twice in different cases.
+    /// `expect`), and one name given twice, in any case.
     pub headers: Option<BTreeMap<String, String>>,
     /// How many times this call may be tried again when that is safe.
     pub max_retries: Option<u32>,

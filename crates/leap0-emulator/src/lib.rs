@@ -142,7 +142,16 @@ impl Emulator {
             // Expiry times are `now + ttl`: past what the clock can hold, every issue panics.
             return Err(StartError::InvalidSshTtl);
         }
-        let store = Store::open(&config.data_dir, config.max_sandboxes, config.ssh_ttl)
+        // Clearing a killed emulator's leftovers, or waiting while another does, is file
+        // system work that must not stall the runtime.
+        let (data_dir, max, ttl) = (
+            config.data_dir.clone(),
+            config.max_sandboxes,
+            config.ssh_ttl,
+        );
+        let store = tokio::task::spawn_blocking(move || Store::open(&data_dir, max, ttl))
+            .await
+            .map_err(|err| StartError::DataDir(err.into()))?
             .map_err(StartError::DataDir)?;
         let store = Arc::new(store);
         let host_key =

@@ -77,15 +77,28 @@ fn log_filter() -> EnvFilter {
 /// on the first. SIGHUP too: the sandboxes' processes run in sessions of their own, so
 /// closing the terminal the emulator runs in reaches only the emulator, and dying of it
 /// would leave them running.
+/// A signal ignored at start (`nohup`, a shell's background job) stays ignored: that was the
+/// choice of whoever started the emulator.
 #[cfg(unix)]
 fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use futures_util::StreamExt;
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook_tokio::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    let wanted = [SIGINT, SIGTERM, SIGHUP].into_iter();
+    let mut signals = signal_hook_tokio::Signals::new(wanted.filter(|s| !ignored_at_start(*s)))?;
     Ok(async move {
         let signal = signals.next().await;
         tracing::debug!(?signal, "stopping on a signal");
     })
+}
+
+#[cfg(unix)]
+fn ignored_at_start(signal: libc::c_int) -> bool {
+    let mut current = std::mem::MaybeUninit::<libc::sigaction>::zeroed();
+    // SAFETY: with a null new action, sigaction only writes the current one into `current`.
+    let status = unsafe { libc::sigaction(signal, std::ptr::null(), current.as_mut_ptr()) };
+    // SAFETY: all zeroes is a valid `sigaction`, and on success the call filled it in.
+    let current = unsafe { current.assume_init() };
+    status == 0 && current.sa_sigaction == libc::SIG_IGN
 }
 
 #[cfg(not(unix))]
@@ -115,8 +128,8 @@ async fn main() -> ExitCode {
         data_dir: args.data_dir.unwrap_or_else(default_data_dir),
         faults: args.faults,
     };
-    let stop = match stop_signals() {
-        Ok(stop) => stop,
+    let mut stop = match stop_signals() {
+        Ok(stop) => Box::pin(stop),
         Err(err) => {
             tracing::error!(error = %err, "cannot handle stop signals");
             return ExitCode::FAILURE;
@@ -126,10 +139,14 @@ async fn main() -> ExitCode {
         Ok(emulator) => emulator,
         Err(err) => {
             // The whole chain: the last link says why (not a directory, permission denied).
-            let mut causes = Vec::new();
+            // Some errors repeat their source in their own text; that is said once.
+            let mut causes: Vec<String> = Vec::new();
             let mut source = std::error::Error::source(&err);
             while let Some(cause) = source {
-                causes.push(cause.to_string());
+                let text = cause.to_string();
+                if !causes.last().is_some_and(|last| last.contains(&text)) {
+                    causes.push(text);
+                }
                 source = cause.source();
             }
             let causes = causes.join(": ");
@@ -138,6 +155,11 @@ async fn main() -> ExitCode {
         }
     };
 
+    if futures_util::FutureExt::now_or_never(&mut stop).is_some() {
+        // Told to stop while starting: no address to announce that is about to go away.
+        emulator.shutdown().await;
+        return ExitCode::SUCCESS;
+    }
     let mut stdout = std::io::stdout().lock();
     let announced =
         writeln!(stdout, "{}", emulator.startup_info().to_json()).and_then(|()| stdout.flush());

@@ -41,6 +41,11 @@ fn push_random(out: &mut String, rng: &mut StdRng, alphabet: &[u8], len: usize) 
     out.extend((0..len).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])));
 }
 
+/// Whether `part` could be the random part of an id [`prefixed_id`] made with `len`.
+pub fn is_random_id_part(part: &str, len: usize) -> bool {
+    part.len() == len && part.bytes().all(|b| LOWER_ALNUM.contains(&b))
+}
+
 /// `prefix` followed by `len` random lowercase letters and digits, e.g. `sbx-k3…`.
 pub fn prefixed_id(prefix: &str, len: usize) -> Result<String, SecretError> {
     let mut rng = os_seeded_rng()?;

@@ -122,11 +122,10 @@ impl Client {
     }
 
     pub(crate) fn http(&self) -> Result<reqwest::Client> {
-        let closed = || Error::closed();
         if self.is_closed() {
-            return Err(closed());
+            return Err(Error::closed());
         }
-        let guard = self.inner.http.read().map_err(|_| closed())?;
-        guard.clone().ok_or_else(closed)
+        let guard = self.inner.http.read().map_err(|_| Error::closed())?;
+        guard.clone().ok_or_else(Error::closed)
     }
 }

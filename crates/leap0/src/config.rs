@@ -154,10 +154,10 @@ impl ClientBuilder {
         })?;
         // Carrying the key, these would frame the request wrongly, name another host, or
         // replace a header the SDK sends, such as the body's content type.
-        let taken = FRAMING_HEADERS
+        let mut taken = FRAMING_HEADERS
             .iter()
             .chain(&["accept", "content-type", "user-agent"]);
-        if taken.into_iter().any(|name| *name == auth_name.as_str()) {
+        if taken.any(|name| *name == auth_name.as_str()) {
             return Err(Error::invalid_argument(
                 "options.authHeader",
                 "is set by the HTTP client and cannot carry the key",

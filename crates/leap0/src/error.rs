@@ -330,16 +330,36 @@ fn secret_forms(secret: &str) -> Vec<String> {
         .remove(b'~');
     let json = serde_json::to_string(secret).unwrap_or_default();
     let json = json.trim_matches('"').to_owned();
+    let unreserved = utf8_percent_encode(secret, UNRESERVED).to_string();
+    let every = utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string();
     let mut forms = vec![
         secret.to_owned(),
-        utf8_percent_encode(secret, UNRESERVED).to_string(),
-        utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string(),
+        lower_hex(&unreserved),
+        lower_hex(&every),
+        unreserved,
+        every,
         json,
     ];
     forms.sort_unstable();
     forms.dedup();
     forms.retain(|form| !form.is_empty());
     forms
+}
+
+/// A percent-encoded text with its escapes in lower case (`%2f`), as some encoders write them.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut hex_left = 0;
+    for c in encoded.chars() {
+        if hex_left > 0 {
+            out.push(c.to_ascii_lowercase());
+            hex_left -= 1;
+        } else {
+            out.push(c);
+            hex_left = if c == '%' { 2 } else { 0 };
+        }
+    }
+    out
 }
 
 /// Cuts the secrets out of every string in `value`, object keys included.
@@ -480,6 +500,9 @@ mod tests {
             text,
             "url Bearer%20[redacted] json \"[redacted]\" raw [redacted] end"
         );
+        let mut text = "lower sk_AbC%2fdEf%2bGhI%3dJk%22L0".to_owned();
+        redact(&mut text, &[key]);
+        assert_eq!(text, "lower [redacted]");
 
         let password = format!("pre-{key}-tail-secret");
         let mut text = format!("pw {password} key {key}");

@@ -1,6 +1,7 @@
 //! Sending one call: headers, the whole-call deadline, cancellation, retries, the body size
 //! limit, and turning the answer into a model or an [`Error`].
 
+use std::collections::HashSet;
 use std::fmt;
 use std::time::Duration;
 
@@ -256,19 +257,16 @@ impl Client {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         headers.insert(settings.auth.0.clone(), settings.auth.1.clone());
-        let mut given = HeaderMap::new();
+        let mut given = HashSet::new();
         for (name, value) in &options.headers {
             let field = format!("options.headers.{name}");
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| Error::invalid_argument(&field, "is not a valid header name"))?;
-            if given
-                .insert(name.clone(), HeaderValue::from_static(""))
-                .is_some()
-            {
+            if !given.insert(name.clone()) {
                 // `X-Id` and `x-id` are one header: which value to send would be a guess.
                 return Err(Error::invalid_argument(
                     &field,
-                    "is given twice, in different cases",
+                    "is given twice (header names ignore case)",
                 ));
             }
             if FRAMING_HEADERS.contains(&name.as_str()) {

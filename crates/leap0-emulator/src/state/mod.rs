@@ -111,29 +111,46 @@ impl SandboxDir {
     }
 }
 
-/// Locks `root` as used by this emulator. The first emulator on a data dir, with no other
-/// running, removes the sandbox dirs an emulator that was killed left there: the store is in
-/// memory, so nothing will ever delete them otherwise.
-fn claim_sandboxes_root(root: &Path) -> io::Result<std::fs::File> {
+/// Locks `root` as used by this emulator, through `lock_path`. The first emulator on a data
+/// dir, with no other running, removes the sandbox dirs an emulator that was killed left
+/// there: the store is in memory, so nothing will ever delete them otherwise.
+fn claim_sandboxes_root(root: &Path, lock_path: &Path) -> io::Result<std::fs::File> {
     use rustix::fs::{flock, FlockOperation};
-    let lock = std::fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(root.join(".lock"))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Read-only is enough to lock, so a lock file another user made still serves; never
+    // through a symlink, which could point anywhere.
+    let open = |create: bool| {
+        std::fs::File::options()
+            .read(true)
+            .write(create)
+            .create(create)
+            .truncate(false)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(lock_path)
+    };
+    let lock = match open(false) {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => open(true)?,
+        opened => opened?,
+    };
     if flock(&lock, FlockOperation::NonBlockingLockExclusive).is_ok() {
         remove_leftover_sandbox_dirs(root);
     }
-    // Shared from here on; waits only while another emulator clears its leftovers.
-    flock(&lock, FlockOperation::LockShared)?;
+    if flock(&lock, FlockOperation::NonBlockingLockShared).is_err() {
+        tracing::info!("waiting for another emulator on this data dir to clear its leftovers");
+        flock(&lock, FlockOperation::LockShared)?;
+    }
     Ok(lock)
 }
 
 /// Removes the `sbx-…` directories in `root`, and nothing else: a `--data-dir` may point
 /// where other files live.
 fn remove_leftover_sandbox_dirs(root: &Path) {
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return;
+    let entries = match std::fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(err) => {
+            tracing::warn!(path = %root.display(), error = %err, "sandbox dirs not listed");
+            return;
+        }
     };
     for entry in entries.flatten() {
         let is_sandbox = entry.file_name().to_str().is_some_and(is_sandbox_id)
@@ -153,13 +170,11 @@ fn remove_leftover_sandbox_dirs(root: &Path) {
 
 /// Whether `name` has the shape of the ids [`Store::create_sandbox`] gives.
 fn is_sandbox_id(name: &str) -> bool {
-    name.strip_prefix("sbx-").is_some_and(|rest| {
-        rest.len() == SANDBOX_ID_CHARS
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    })
+    name.strip_prefix(SANDBOX_ID_PREFIX)
+        .is_some_and(|rest| secrets::is_random_id_part(rest, SANDBOX_ID_CHARS))
 }
+
+const SANDBOX_ID_PREFIX: &str = "sbx-";
 
 /// Random characters after `sbx-` in a sandbox id.
 const SANDBOX_ID_CHARS: usize = 16;
@@ -172,12 +187,16 @@ impl Store {
         ssh_ttl: Duration,
     ) -> Result<Self, StoreError> {
         let sandboxes_root = data_dir.join("sandboxes");
-        let io_error = |source| StoreError::Io {
+        std::fs::create_dir_all(&sandboxes_root).map_err(|source| StoreError::Io {
             path: sandboxes_root.clone(),
             source,
-        };
-        std::fs::create_dir_all(&sandboxes_root).map_err(io_error)?;
-        let in_use = claim_sandboxes_root(&sandboxes_root).map_err(io_error)?;
+        })?;
+        let lock_path = sandboxes_root.join(".lock");
+        let in_use =
+            claim_sandboxes_root(&sandboxes_root, &lock_path).map_err(|source| StoreError::Io {
+                path: lock_path,
+                source,
+            })?;
         Ok(Self {
             inner: Mutex::new(Inner::default()),
             sandboxes_root,
@@ -271,7 +290,7 @@ impl Store {
             source,
         };
         loop {
-            let id = secrets::prefixed_id("sbx-", SANDBOX_ID_CHARS)?;
+            let id = secrets::prefixed_id(SANDBOX_ID_PREFIX, SANDBOX_ID_CHARS)?;
             let dir = self.sandbox_dir(&id);
             match std::fs::create_dir(&dir) {
                 Ok(()) => return Ok((id, dir)),

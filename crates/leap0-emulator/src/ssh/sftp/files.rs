@@ -22,8 +22,9 @@ fn attributes(metadata: &std::fs::Metadata) -> FileAttributes {
     attrs
 }
 
-/// A directory entry, with the `ls -l` line OpenSSH's `ls -l` prints as it is. russh-sftp's
-/// line knows only directories and files, so a symlink would show as a file.
+/// A directory entry with its `ls -l` line, which OpenSSH's `ls -l` prints as it comes.
+/// russh-sftp's line knows only directories and files, so the type letter is set here; it
+/// still leaves out setuid, setgid and sticky bits and shows a link count of 0.
 fn listed(name: String, metadata: &std::fs::Metadata) -> File {
     let mut file = File::new(name, attributes(metadata));
     let kind = metadata.file_type();
@@ -348,5 +349,13 @@ mod tests {
         assert_eq!(first("file"), Some('-'));
         assert_eq!(first("."), Some('d'));
         std::fs::remove_dir_all(&dir).unwrap();
+        // russh-sftp's own conversion turned a character device into a symlink.
+        let null = std::fs::metadata("/dev/null").unwrap();
+        assert_eq!(
+            listed("null".into(), &null).longname.chars().next(),
+            Some('c')
+        );
+        let mode = attributes(&null).permissions.unwrap_or(0);
+        assert_eq!(mode & 0o170000, 0o020000, "{mode:o}");
     }
 }
