@@ -3,6 +3,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,14 +13,29 @@ const BINARY: &str = env!("CARGO_BIN_EXE_leap0-emulator");
 
 fn spawn(extra: &[&str], log: &str) -> Child {
     let data_dir = common::data_dir();
-    Command::new(BINARY)
+    let mut command = Command::new(BINARY);
+    command
         .args(["--data-dir", data_dir.to_str().unwrap()])
         .args(extra)
         .env("LEAP0_LOG", log)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+        .stderr(Stdio::piped());
+    with_default_stop_signals(&mut command).spawn().unwrap()
+}
+
+/// The emulator keeps a stop signal its starter ignored (as under nohup, or in a background
+/// job of a script, as a test runner may be); these tests send them, so the child starts
+/// with the defaults.
+fn with_default_stop_signals(command: &mut Command) -> &mut Command {
+    // SAFETY: only async-signal-safe `signal` calls between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            for signal in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM] {
+                libc::signal(signal, libc::SIG_DFL);
+            }
+            Ok(())
+        })
+    }
 }
 
 fn read_startup_line(child: &mut Child) -> (String, BufReader<ChildStdout>) {
@@ -281,4 +297,29 @@ fn a_data_dir_it_cannot_use_is_reported_with_the_reason() {
         stderr.contains("Not a directory") || stderr.contains("File exists"),
         "{stderr}"
     );
+}
+
+#[test]
+fn under_nohup_a_hangup_leaves_it_running() {
+    let data_dir = common::data_dir();
+    // nohup execs the emulator with SIGHUP ignored, as closing a terminal would send it.
+    let mut child = with_default_stop_signals(&mut Command::new("nohup"))
+        .arg(BINARY)
+        .args(["--data-dir", data_dir.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _ = read_startup_line(&mut child);
+
+    signal(&child, "HUP");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still running after the hangup"
+    );
+
+    signal(&child, "TERM");
+    let status = wait_with_deadline(&mut child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0));
 }
