@@ -169,6 +169,15 @@ describe('Leap0Client', () => {
     await client.close()
   })
 
+  it('must be called with new', () => {
+    // @ts-expect-error -- a class; the native one alone would wrap the global object
+    const call = () => Leap0Client({ apiKey: 'k' })
+
+    expect(call).toThrow(TypeError)
+    expect(call).toThrow(/cannot be invoked without 'new'/)
+    expect(new Leap0Client({ apiKey: 'k' })).toBeInstanceOf(Leap0Client)
+  })
+
   it('refuses an array as options', () => {
     const build = () => new Leap0Client([] as never)
 

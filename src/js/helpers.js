@@ -157,6 +157,12 @@
     return keys.some((key) => /\p{Cs}/u.test(key)) ? false : keys
   }
 
+  // The exported Leap0Client: a JavaScript class over the native one, so that calling it
+  // without `new` throws a TypeError, where the native class would wrap the global object.
+  function leap0ClientClass(Native) {
+    return class Leap0Client extends Native {}
+  }
+
   // Sandbox results are plain data objects; the bound calls are added as non-enumerable
   // properties so spreading, JSON and `toEqual` see only the data.
   // `sandboxes` is the client's SandboxesClient; the id is fixed at creation.
@@ -174,6 +180,7 @@
     watchSignal,
     isAbortSignal,
     isPolluted,
+    leap0ClientClass,
     recordKeys,
     attachSandboxCalls,
   }
