@@ -261,7 +261,8 @@ fn parse_base_url(raw: &str) -> Result<Url> {
 pub(crate) struct Settings {
     pub(crate) base_url: Url,
     pub(crate) auth: (HeaderName, HeaderValue),
-    /// The key as sent, so that a server echoing it back is not shown to the caller.
+    /// The bare key (no `Bearer `), so that a server echoing it back is not shown to the
+    /// caller.
     pub(crate) api_key: String,
     pub(crate) timeout: Duration,
     pub(crate) max_retries: u32,
