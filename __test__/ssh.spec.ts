@@ -123,6 +123,25 @@ describe('ssh', () => {
     await sandbox.delete()
   })
 
+  it('refuses an empty or overlong credential id, naming it as the caller wrote it', async () => {
+    const sandbox = await fixture.client.sandboxes.create()
+    const before = await fixture.emulator.stats()
+
+    const deleting = fixture.client.ssh.deleteAccess(sandbox, { id: '' })
+    const validating = sandbox.ssh.validateAccess({ id: 'x'.repeat(2_000), password: 'pw' })
+
+    await expect(deleting).rejects.toMatchObject({
+      name: 'Leap0ValidationError',
+      message: 'access.id must not be empty',
+    })
+    await expect(validating).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      errors: [{ field: 'credential.id', error: 'is longer than 1024 bytes' }],
+    })
+    expect(await fixture.emulator.stats()).toEqual(before)
+    await sandbox.delete()
+  })
+
   it('refuses a number where a string belongs, without echoing it', async () => {
     const sandbox = await fixture.client.sandboxes.create()
     const access = await fixture.client.ssh.createAccess(sandbox)

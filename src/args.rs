@@ -96,7 +96,9 @@ pub(crate) fn sandbox_id(path: &str, value: &Unknown) -> ArgResult<String> {
                     "must be a sandbox id or an object with a string id",
                 ));
             };
-            string(&format!("{path}.id"), &id)
+            let id = string(&format!("{path}.id"), &id)?;
+            leap0::check_id(&format!("{path}.id"), &id)?;
+            Ok(id)
         }
         _ => Err(wrong_type(
             path,
@@ -192,6 +194,13 @@ impl<'env> Fields<'env> {
             Some(value) => string(&path, &value),
             None => Err(Error::invalid_argument(&path, "is required")),
         }
+    }
+
+    /// A required id, refused as the Rust client would refuse it but named by its path.
+    pub(crate) fn id(&self, key: &str) -> ArgResult<String> {
+        let id = self.required_string(key)?;
+        leap0::check_id(&self.path_of(key), &id)?;
+        Ok(id)
     }
 
     pub(crate) fn string(&self, key: &str) -> ArgResult<Option<String>> {

@@ -70,7 +70,7 @@ impl SshAccessRef {
     fn read(value: Unknown) -> ArgResult<Self> {
         let fields = Fields::required("access", value)?;
         Ok(SshAccessRef {
-            id: fields.required_string("id")?,
+            id: fields.id("id")?,
         })
     }
 }
@@ -88,7 +88,7 @@ impl SshCredential {
     fn read(value: Unknown) -> ArgResult<Self> {
         let fields = Fields::required("credential", value)?;
         Ok(SshCredential {
-            id: fields.required_string("id")?,
+            id: fields.id("id")?,
             password: fields.required_string("password")?,
         })
     }

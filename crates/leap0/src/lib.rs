@@ -36,4 +36,4 @@ pub use config::{
 pub use error::{Error, ErrorKind, FieldError, Result};
 pub use sandboxes::{CreateSandboxParams, ListSandboxesParams, Sandboxes, DEFAULT_TEMPLATE};
 pub use ssh::Ssh;
-pub use transport::{RequestOptions, MAX_RESPONSE_BYTES};
+pub use transport::{check_id, RequestOptions, MAX_ARGUMENT_BYTES, MAX_RESPONSE_BYTES};

@@ -59,10 +59,12 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Longest id or query value sent, in bytes. Leap0's ids are a few dozen characters; far
 /// past this the URL outgrows what the HTTP stack can send (64 KiB), which it would only
 /// report at send time, as a dropped connection.
-pub(crate) const MAX_ARGUMENT_BYTES: usize = 1024;
+pub const MAX_ARGUMENT_BYTES: usize = 1024;
 
-/// An id as one percent-encoded path segment. `field` names the argument in errors.
-pub(crate) fn segment(field: &str, id: &str) -> Result<String> {
+/// Refuses an id no call sends: empty, `.` or `..`, or over [`MAX_ARGUMENT_BYTES`]. Every
+/// call checks its ids itself; a binding checks first only to name `field` as its caller
+/// wrote it.
+pub fn check_id(field: &str, id: &str) -> Result<()> {
     if id.is_empty() {
         return Err(Error::invalid_argument(field, "must not be empty"));
     }
@@ -74,6 +76,12 @@ pub(crate) fn segment(field: &str, id: &str) -> Result<String> {
             format!("is not a valid id: {id:?}"),
         ));
     }
+    Ok(())
+}
+
+/// An id as one percent-encoded path segment. `field` names the argument in errors.
+pub(crate) fn segment(field: &str, id: &str) -> Result<String> {
+    check_id(field, id)?;
     Ok(utf8_percent_encode(id, SEGMENT).to_string())
 }
 
