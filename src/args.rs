@@ -167,7 +167,9 @@ impl<'env> Fields<'env> {
             unreadable(&self.path_of(key))
         };
         if !object.has_own_property(key).map_err(|_| unreadable())? {
-            // Own properties are the common case; the chain is walked only past them.
+            // Own properties are the common case; the chain is walked only past them. A
+            // Proxy that makes up properties in a `get` trap alone, with no `has` trap,
+            // reads as having none.
             if !object.has_named_property(key).map_err(|_| unreadable())? {
                 return Ok(None);
             }

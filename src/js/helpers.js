@@ -30,6 +30,7 @@
   }
 
   // Each class's code when its constructor is given none, as a test double would be built.
+  // A code given is taken as it is, even one the class's declaration does not list.
   Leap0Error.defaultCode = 'LEAP0_ERROR'
   class Leap0ValidationError extends Leap0Error {
     static defaultCode = 'VALIDATION_ERROR'
