@@ -29,45 +29,43 @@
     }
   }
 
-  // Each class's code when its constructor is given none, as a test double would be built.
-  // A code given is taken as it is, even one the class's declaration does not list.
-  Leap0Error.defaultCode = 'LEAP0_ERROR'
   class Leap0ValidationError extends Leap0Error {
-    static defaultCode = 'VALIDATION_ERROR'
     constructor(message, options) {
       super(message, options)
       // Declared as always there: an empty list when the server named no field.
       if (this.errors === undefined) this.errors = []
     }
   }
-  class Leap0AuthenticationError extends Leap0Error {
-    static defaultCode = 'AUTHENTICATION_ERROR'
-  }
-  class Leap0PermissionError extends Leap0Error {
-    static defaultCode = 'PERMISSION_DENIED'
-  }
-  class Leap0NotFoundError extends Leap0Error {
-    static defaultCode = 'NOT_FOUND'
-  }
-  class Leap0ConflictError extends Leap0Error {
-    static defaultCode = 'CONFLICT'
-  }
-  class Leap0RateLimitError extends Leap0Error {
-    static defaultCode = 'RATE_LIMITED'
-  }
-  class Leap0ServerError extends Leap0Error {
-    static defaultCode = 'SERVER_ERROR'
-  }
-  class Leap0TimeoutError extends Leap0Error {
-    static defaultCode = 'TIMEOUT'
-  }
-  class Leap0ConnectionError extends Leap0Error {
-    static defaultCode = 'CONNECTION_ERROR'
-  }
+  class Leap0AuthenticationError extends Leap0Error {}
+  class Leap0PermissionError extends Leap0Error {}
+  class Leap0NotFoundError extends Leap0Error {}
+  class Leap0ConflictError extends Leap0Error {}
+  class Leap0RateLimitError extends Leap0Error {}
+  class Leap0ServerError extends Leap0Error {}
+  class Leap0TimeoutError extends Leap0Error {}
+  class Leap0ConnectionError extends Leap0Error {}
   // Named `AbortError`, as fetch and every AbortSignal-aware API name a cancelled call.
   class Leap0AbortError extends Leap0Error {
     static errorName = 'AbortError'
-    static defaultCode = 'ABORTED'
+  }
+
+  // Each class's code when its constructor is given none, as a test double would be built;
+  // a subclass of one inherits it. A code given is taken as it is, even one the class's
+  // declaration does not list.
+  for (const [Class, code] of [
+    [Leap0Error, 'LEAP0_ERROR'],
+    [Leap0ValidationError, 'VALIDATION_ERROR'],
+    [Leap0AuthenticationError, 'AUTHENTICATION_ERROR'],
+    [Leap0PermissionError, 'PERMISSION_DENIED'],
+    [Leap0NotFoundError, 'NOT_FOUND'],
+    [Leap0ConflictError, 'CONFLICT'],
+    [Leap0RateLimitError, 'RATE_LIMITED'],
+    [Leap0ServerError, 'SERVER_ERROR'],
+    [Leap0TimeoutError, 'TIMEOUT'],
+    [Leap0ConnectionError, 'CONNECTION_ERROR'],
+    [Leap0AbortError, 'ABORTED'],
+  ]) {
+    Class.defaultCode = code
   }
 
   const classes = {

@@ -50,9 +50,10 @@ fn startup_line(child: &mut Child) -> (Value, BufReader<ChildStdout>) {
     (serde_json::from_str(&line).unwrap(), stdout)
 }
 
-fn terminate(child: &Child) {
+/// Sends `name` (`TERM`, `HUP`, …) to the child.
+fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([&format!("-{name}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
@@ -110,7 +111,7 @@ async fn prints_where_it_listens_serves_and_exits_0_on_sigterm() {
         .unwrap();
     assert_eq!(response.status(), reqwest::StatusCode::CREATED);
 
-    terminate(&child);
+    signal(&child, "TERM");
     let status = wait_with_deadline(&mut child, Duration::from_secs(10));
     assert_eq!(status.code(), Some(0));
     let mut rest = String::new();
@@ -141,7 +142,7 @@ async fn sigterm_does_not_wait_on_a_stalled_response() {
         .await;
     let _stalled_body = stalled.unwrap();
 
-    terminate(&child);
+    signal(&child, "TERM");
 
     assert_eq!(
         wait_with_deadline(&mut child, Duration::from_secs(5)).code(),
@@ -217,7 +218,7 @@ async fn trace_logs_never_show_the_api_key_or_a_password() {
     let dropped = post(&format!("/v1/sandbox/{sandbox}/ssh/{id}/regen"), json!({})).await;
     assert!(dropped.is_err());
 
-    terminate(&child);
+    signal(&child, "TERM");
     assert_eq!(
         wait_with_deadline(&mut child, Duration::from_secs(10)).code(),
         Some(0)
@@ -240,14 +241,6 @@ async fn trace_logs_never_show_the_api_key_or_a_password() {
             assert!(!line.contains(password.as_str()), "password logged: {line}");
         }
     }
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .args([&format!("-{name}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 #[test]

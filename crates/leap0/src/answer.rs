@@ -5,7 +5,8 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::error::{describe_decode_error, redact, Error, ErrorKind, Result};
+use crate::error::{describe_decode_error, Error, ErrorKind, Result};
+use crate::redact::Secrets;
 
 /// What came back from one attempt, body read whole.
 pub(crate) struct Answer {
@@ -36,11 +37,13 @@ pub(crate) fn error_answer(answer: &Answer, secrets: &[&str]) -> Error {
         );
         return error.with_status(status);
     }
+    // Worked out here, on an error answer only, not for every call.
+    let secrets = Secrets::new(secrets);
     // Cut from the text before a message quotes part of it, where half a key would show.
     let mut raw = String::from_utf8_lossy(&answer.body).into_owned();
-    redact(&mut raw, secrets);
+    secrets.redact(&mut raw);
     let parsed = serde_json::from_slice::<serde_json::Value>(&answer.body).ok();
-    Error::from_status(status, parsed, &raw).without_secrets(secrets)
+    Error::from_status(status, parsed, &raw).without_secrets(&secrets)
 }
 
 /// A success answer must carry the one status the contract documents: another 2xx means the

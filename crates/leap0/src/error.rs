@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::redact::Secrets;
+
 /// The result of a Leap0 call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -154,20 +156,18 @@ impl Error {
         self
     }
 
-    /// The error with each of `secrets` cut out of the text the server sent (message, body,
-    /// field list): a server or proxy that echoes the request back must not show the key or
-    /// a password to whoever reads the error. Secrets shorter than [`MIN_REDACTED_BYTES`]
-    /// are left alone: cutting every `k` out of a message would leave nothing to read, and
-    /// so short a value guards nothing.
-    pub(crate) fn without_secrets(mut self, secrets: &[&str]) -> Self {
+    /// The error with `secrets` cut out of the text the server sent (message, body, field
+    /// list): a server or proxy that echoes the request back must not show the key or a
+    /// password to whoever reads the error.
+    pub(crate) fn without_secrets(mut self, secrets: &Secrets) -> Self {
         let inner = &mut self.inner;
-        redact(&mut inner.message, secrets);
+        secrets.redact(&mut inner.message);
         if let Some(body) = &mut inner.body {
-            redact_json(body, secrets);
+            secrets.redact_json(body);
         }
         for field_error in &mut inner.field_errors {
-            redact(&mut field_error.field, secrets);
-            redact(&mut field_error.error, secrets);
+            secrets.redact(&mut field_error.field);
+            secrets.redact(&mut field_error.error);
         }
         self
     }
@@ -278,109 +278,6 @@ impl Inner {
     }
 }
 
-/// Shortest secret [`Error::without_secrets`] cuts out.
-pub(crate) const MIN_REDACTED_BYTES: usize = 8;
-
-const REDACTED: &str = "[redacted]";
-
-/// Replaces each of `secrets` of at least [`MIN_REDACTED_BYTES`] in `text`, as it is and as a
-/// URL or a JSON string would carry it. Where two matches overlap (a password holding the
-/// key) their union goes, so no tail of the longer one is left.
-pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
-    let mut cuts: Vec<(usize, usize)> = Vec::new();
-    for secret in secrets.iter().filter(|s| s.len() >= MIN_REDACTED_BYTES) {
-        for form in secret_forms(secret) {
-            let found = text.match_indices(form.as_str());
-            cuts.extend(found.map(|(start, _)| (start, start + form.len())));
-        }
-    }
-    if cuts.is_empty() {
-        return;
-    }
-    cuts.sort_unstable();
-    let mut redacted = String::with_capacity(text.len());
-    let mut done = 0;
-    let mut cuts = cuts.into_iter().peekable();
-    while let Some((start, mut end)) = cuts.next() {
-        while let Some(&(next_start, next_end)) = cuts.peek() {
-            if next_start > end {
-                break;
-            }
-            end = end.max(next_end);
-            cuts.next();
-        }
-        if start >= done {
-            redacted.push_str(&text[done..start]);
-            redacted.push_str(REDACTED);
-            done = end;
-        }
-    }
-    redacted.push_str(&text[done..]);
-    *text = redacted;
-}
-
-/// `secret` as it is, percent-encoded (all but unreserved characters, and all but
-/// alphanumerics), and JSON-escaped, each once.
-fn secret_forms(secret: &str) -> Vec<String> {
-    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-    const UNRESERVED: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    let json = serde_json::to_string(secret).unwrap_or_default();
-    let json = json.trim_matches('"').to_owned();
-    let unreserved = utf8_percent_encode(secret, UNRESERVED).to_string();
-    let every = utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string();
-    let mut forms = vec![
-        secret.to_owned(),
-        lower_hex(&unreserved),
-        lower_hex(&every),
-        unreserved,
-        every,
-        json,
-    ];
-    forms.sort_unstable();
-    forms.dedup();
-    forms.retain(|form| !form.is_empty());
-    forms
-}
-
-/// A percent-encoded text with its escapes in lower case (`%2f`), as some encoders write them.
-fn lower_hex(encoded: &str) -> String {
-    let mut out = String::with_capacity(encoded.len());
-    let mut hex_left = 0;
-    for c in encoded.chars() {
-        if hex_left > 0 {
-            out.push(c.to_ascii_lowercase());
-            hex_left -= 1;
-        } else {
-            out.push(c);
-            hex_left = if c == '%' { 2 } else { 0 };
-        }
-    }
-    out
-}
-
-/// Cuts the secrets out of every string in `value`, object keys included.
-fn redact_json(value: &mut serde_json::Value, secrets: &[&str]) {
-    match value {
-        serde_json::Value::String(text) => redact(text, secrets),
-        serde_json::Value::Array(items) => {
-            items.iter_mut().for_each(|item| redact_json(item, secrets));
-        }
-        serde_json::Value::Object(map) => {
-            let entries = std::mem::take(map);
-            for (mut key, mut item) in entries {
-                redact(&mut key, secrets);
-                redact_json(&mut item, secrets);
-                map.insert(key, item);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// At most 120 characters of a body, on one line, for a message.
 pub(crate) fn snippet(raw: &str) -> String {
     let flat: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -470,11 +367,8 @@ mod tests {
             "errors": [{"field": "password", "error": "hunter2-hunter2 is wrong"}]
         });
         let raw = body.to_string();
-        let error = Error::from_status(400, Some(body), &raw).without_secrets(&[
-            key,
-            "hunter2-hunter2",
-            "short",
-        ]);
+        let secrets = Secrets::new(&[key, "hunter2-hunter2", "short"]);
+        let error = Error::from_status(400, Some(body), &raw).without_secrets(&secrets);
         let shown = format!("{} {:?} {:?}", error, error.body(), error.field_errors());
         assert!(
             !shown.contains(key) && !shown.contains("hunter2"),
@@ -484,30 +378,8 @@ mod tests {
         assert_eq!(error.field_errors()[0].error, "[redacted] is wrong");
 
         let text = Error::from_status(401, None, &format!("denied for {key}"));
-        let text = text.without_secrets(&[key]);
+        let text = text.without_secrets(&Secrets::new(&[key]));
         assert!(!format!("{text} {:?}", text.body()).contains(key), "{text}");
-    }
-
-    #[test]
-    fn encoded_and_overlapping_secrets_are_cut_whole() {
-        let key = "sk_AbC/dEf+GhI=Jk\"L0";
-        let mut text = format!(
-            "url Bearer%20sk_AbC%2FdEf%2BGhI%3DJk%22L0 json {} raw {key} end",
-            serde_json::to_string(key).expect("json")
-        );
-        redact(&mut text, &[key]);
-        assert_eq!(
-            text,
-            "url Bearer%20[redacted] json \"[redacted]\" raw [redacted] end"
-        );
-        let mut text = "lower sk_AbC%2fdEf%2bGhI%3dJk%22L0".to_owned();
-        redact(&mut text, &[key]);
-        assert_eq!(text, "lower [redacted]");
-
-        let password = format!("pre-{key}-tail-secret");
-        let mut text = format!("pw {password} key {key}");
-        redact(&mut text, &[key, &password]);
-        assert_eq!(text, "pw [redacted] key [redacted]");
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod config;
 mod error;
 pub mod models;
 mod proxy;
+mod redact;
 mod retry;
 mod sandboxes;
 mod ssh;

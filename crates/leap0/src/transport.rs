@@ -50,7 +50,7 @@ impl fmt::Debug for RequestOptions {
 
 /// Characters left as they are in a path segment; everything else, `/` included, is
 /// percent-encoded so an id is always exactly one segment.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')

@@ -3,9 +3,9 @@
 
 mod support;
 
-use leap0::{Client, ErrorKind, RequestOptions};
+use leap0::{Client, ErrorKind};
 use support::wire::{json_answer, Recorder, EMPTY_PAGE};
-use support::{no_env, opts, start, start_with, LIST};
+use support::{client_at, header, no_env, opts, start, start_with, LIST};
 
 async fn page_server() -> Recorder {
     Recorder::start(|_| json_answer("200 OK", EMPTY_PAGE)).await
@@ -20,10 +20,7 @@ async fn the_key_goes_once_as_a_bearer_token_with_a_user_agent() {
         .user_agent_suffix("leap0-node/9.9.9")
         .build_with_env(no_env)
         .expect("client");
-    let options = RequestOptions {
-        headers: vec![("x-trace".to_owned(), "t1".to_owned())],
-        ..Default::default()
-    };
+    let options = header("x-trace", "t1");
     client
         .sandboxes()
         .list(&Default::default(), &options)
@@ -119,11 +116,7 @@ async fn a_base_url_path_prefixes_every_call() {
         format!("{}/api", server.url()),
         format!("{}/api/", server.url()),
     ] {
-        let client = Client::builder()
-            .api_key("k")
-            .base_url(base)
-            .build_with_env(no_env)
-            .expect("client");
+        let client = client_at("k", base);
         client
             .sandboxes()
             .list(&Default::default(), &opts())
@@ -137,11 +130,7 @@ async fn a_base_url_path_prefixes_every_call() {
 #[tokio::test]
 async fn headers_that_frame_the_request_cannot_be_overridden() {
     let server = page_server().await;
-    let client = Client::builder()
-        .api_key("k")
-        .base_url(server.url())
-        .build_with_env(no_env)
-        .expect("client");
+    let client = client_at("k", server.url());
     for (name, value) in [
         ("Content-Length", "10"),
         ("transfer-encoding", "chunked"),
@@ -149,10 +138,7 @@ async fn headers_that_frame_the_request_cannot_be_overridden() {
         ("connection", "upgrade"),
         ("upgrade", "websocket"),
     ] {
-        let options = RequestOptions {
-            headers: vec![(name.to_owned(), value.to_owned())],
-            ..Default::default()
-        };
+        let options = header(name, value);
         let error = client
             .sandboxes()
             .list(&Default::default(), &options)
@@ -178,18 +164,8 @@ async fn a_key_sent_in_a_per_call_header_is_cut_from_an_answer_that_echoes_it() 
         )
     })
     .await;
-    let client = Client::builder()
-        .api_key("client-key-1234")
-        .base_url(server.url())
-        .build_with_env(no_env)
-        .expect("client");
-    let options = RequestOptions {
-        headers: vec![(
-            "Authorization".to_owned(),
-            "Bearer per-call-key-5678".to_owned(),
-        )],
-        ..Default::default()
-    };
+    let client = client_at("client-key-1234", server.url());
+    let options = header("Authorization", "Bearer per-call-key-5678");
 
     let error = client
         .sandboxes()

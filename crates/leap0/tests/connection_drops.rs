@@ -8,7 +8,7 @@ use std::time::Duration;
 use leap0::{Client, ErrorKind};
 use leap0_emulator::{Config, Emulator};
 use serde_json::json;
-use support::{no_env, opts, start, timed, Harness};
+use support::{client_at, no_env, opts, start, timed, Harness};
 use support::{CREATE, CREATE_ACCESS, DELETE, DELETE_ACCESS, GET, REGEN, VALIDATE};
 
 /// A loopback port with nothing listening on it.
@@ -59,11 +59,7 @@ async fn refused_connections_are_retried_even_for_creating_calls() {
 #[tokio::test]
 async fn refusal_with_no_retries_left_is_a_connection_error() {
     let port = free_port().await;
-    let client = Client::builder()
-        .api_key("k")
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .build_with_env(no_env)
-        .expect("client");
+    let client = client_at("k", format!("http://127.0.0.1:{port}"));
     let (result, elapsed) = timed(client.sandboxes().list(&Default::default(), &opts())).await;
     let error = result.expect_err("nothing listens");
     assert_eq!(error.kind(), ErrorKind::Connection);

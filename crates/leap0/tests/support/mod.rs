@@ -203,6 +203,23 @@ pub fn retries(max_retries: u32) -> RequestOptions {
     }
 }
 
+/// Options with one extra header.
+pub fn header(name: &str, value: &str) -> RequestOptions {
+    RequestOptions {
+        headers: vec![(name.to_owned(), value.to_owned())],
+        ..RequestOptions::default()
+    }
+}
+
+/// A client of `base` with `key` and nothing else set, the environment ignored.
+pub fn client_at(key: &str, base: impl Into<String>) -> Client {
+    Client::builder()
+        .api_key(key)
+        .base_url(base)
+        .build_with_env(no_env)
+        .expect("client")
+}
+
 /// Options with a timeout of its own.
 pub fn timeout(timeout: Duration) -> RequestOptions {
     RequestOptions {
