@@ -12,7 +12,7 @@ import util from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { Leap0Client, Leap0ConnectionError } from '../index.js'
-import { settle } from './helpers/calls'
+import { eventually, settle } from './helpers/calls'
 import { type Emulator, startEmulator } from './helpers/emulator'
 
 const apiKey = `sk-leap0-SECRETKEY-${Math.random().toString(36).slice(2, 12)}`
@@ -77,7 +77,9 @@ describe('tls', () => {
     expect(explain(error)).toMatch(/certificate/i)
     expect(explain(error)).toMatch(/UnknownIssuer|self.signed|unknown issuer/i)
     expect(ms).toBeLessThan(2_000)
-    // The handshake failed, so the request, and the key in it, never went out.
+    // The handshake failed, so the request, and the key in it, never went out. The server
+    // may hear of the failure a moment after the client gave up.
+    await eventually(async () => seen.handshakeErrors > before.handshakeErrors, 'seen failing')
     expect(seen.handshakeErrors - before.handshakeErrors).toBe(1)
     expect(seen.requests).toBe(0)
     await client.close()
@@ -92,6 +94,9 @@ describe('tls', () => {
     expect(error).toBeInstanceOf(Leap0ConnectionError)
     expect(error).toMatchObject({ retryable: false })
     expect(ms).toBeLessThan(3_000)
+    await eventually(async () => seen.handshakeErrors > before, 'seen failing')
+    // Long enough for a second attempt's handshake, had there been one, to be heard too.
+    await new Promise((resolve) => setTimeout(resolve, 100))
     expect(seen.handshakeErrors - before).toBe(1)
     await client.close()
   })
